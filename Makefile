@@ -1,0 +1,32 @@
+# chitieu — common tasks. `make test` works on a fresh clone: it builds .venv/ from pyproject.toml.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: help venv test example reports sample ingest render bench clean
+
+help:
+	@echo "make reports   sample year (if missing) + ingest + every report under outputs/"
+	@echo "make test      build .venv/ and run the whole test suite"
+	@echo "make example   chitieu rates on the small bundled example (data/raw/example/)"
+	@echo "make bench     benchmarks (bench/README.md)"
+
+# Rebuilt whenever the project's dependency list changes.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+example: $(STAMP)
+	$(BIN)/chitieu rates --dossiers data/raw/example/dossiers.csv \
+		--catalog data/raw/example/catalog.csv --as-of 2019-11-30 \
+		--out outputs/example/rates.csv --accounting outputs/example/accounting.csv
+
+clean:
+	rm -rf outputs/* data/processed/* .pytest_cache
