@@ -36,8 +36,8 @@ def day_kinds(start, end, calendar_file: str | Path | None = None) -> pd.DataFra
     listed = _listed(Path(calendar_file) if calendar_file else load_decision().calendar_file)
     days = pd.date_range(start, end, freq="D")
     kind = pd.Series("working", index=days, dtype=object)
-    kind[days.dayofweek == 5] = "saturday"
-    kind[days.dayofweek == 6] = "closed"
+    kind[days.day_of_week == 5] = "saturday"
+    kind[days.day_of_week == 6] = "closed"
     for day, what in listed.items():
         if day in kind.index:
             kind[day] = what
