@@ -20,13 +20,29 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# tests/ plus nbval on every notebook (default parameters, against a small store built by the tests).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q tests notebooks --nbval-lax --sanitize-with tests/nbval_sanitize.cfg
 
 example: $(STAMP)
 	$(BIN)/chitieu rates --dossiers data/raw/example/dossiers.csv \
 		--catalog data/raw/example/catalog.csv --as-of 2019-11-30 \
 		--out outputs/example/rates.csv --accounting outputs/example/accounting.csv
+
+# The synthetic sample year (data/raw/sample/README.md), only when it is missing.
+sample: data/raw/sample/source.json
+
+data/raw/sample/source.json: | $(STAMP)
+	$(BIN)/chitieu sample --out data/raw/sample
+
+ingest: $(STAMP)
+	$(BIN)/chitieu ingest data/raw/sample --out data/processed
+
+render: $(STAMP)
+	$(BIN)/chitieu render --level all --out outputs/
+
+# The README's main command: every report, code-free HTML, and outputs/index.html.
+reports: sample ingest render
 
 clean:
 	rm -rf outputs/* data/processed/* .pytest_cache

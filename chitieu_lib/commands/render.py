@@ -1,0 +1,65 @@
+"""Run the report notebooks and write code-free, offline HTML with an index.
+
+Examples:
+  chitieu render --out outputs/                      every report + outputs/index.html
+  chitieu render --level district --as-of 2019-09-30
+  chitieu render --unit 571 22516 --out outputs/     only these units
+
+Each report is written as outputs/<folder>/<code>.html (code-free, opens offline),
+the executed .ipynb, and its tables as .xlsx and .csv beside it. A report that
+fails does not stop the others: the index shows it failed and why, and the
+command exits with status 1 at the end, listing the failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--level", choices=["department", "district", "commune", "all"], default="all",
+                        help="which reports: departments, districts (with their communes' table), "
+                             "communes, or all of them plus the province overview (default)")
+    parser.add_argument("--unit", nargs="+", metavar="CODE", default=None,
+                        help="only these units (GSO codes such as 571, 22516 or agency codes such as SCT)")
+    parser.add_argument("--as-of", dest="as_of", metavar="DATE", default=None,
+                        help="count dossiers received up to this day, YYYY-MM-DD "
+                             "(default: the data date of the store, at most 2019-11-30)")
+    parser.add_argument("--processed", metavar="DIR", default=None,
+                        help="the processed store (default: $CHITIEU_PROCESSED_DIR or data/processed)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="reports run in parallel (default: the number of cores)")
+    parser.add_argument("--resume", action="store_true",
+                        help="skip reports whose notebook, parameters, data and kit are unchanged")
+    parser.add_argument("--out", default="outputs", metavar="DIR", help="output folder (default: outputs/)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false",
+                        help="no progress bar")
+
+
+def _as_of(text):
+    import pandas as pd
+    from chitieu_lib.errors import InputError
+    if text is None:
+        return None
+    try:
+        return pd.Timestamp(text).date().isoformat()
+    except ValueError:
+        raise InputError(f"--as-of '{text}' is not a date; expected YYYY-MM-DD, e.g. 2019-09-30") from None
+
+
+def run(args) -> int:
+    from chitieu_lib.render import render
+
+    rows, index = render(
+        level=args.level, codes=args.unit, as_of=_as_of(args.as_of), processed_dir=args.processed,
+        out=args.out, workers=args.workers, resume=args.resume, progress=args.progress,
+        **{k: getattr(args, k) for k in ("engine", "executor", "scheduler") if getattr(args, k, None)})
+    failed = [r for r in rows if not r["ok"]]
+    if failed:
+        print(f"chitieu render: {len(failed)} report(s) failed:", file=sys.stderr)
+        for r in failed:
+            first = (r["error"] or "unknown error").strip().splitlines()[0][:300]
+            print(f"  {r['link']}: {first}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,35 @@
+"""The two records the engine trades in: a job (one report) and its result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENGINES = ("warm", "papermill")
+EXECUTORS = ("local", "dask")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report: a notebook template, its parameters and where its outputs go.
+
+    ``data_fingerprint`` (optional) identifies the data the report reads, for
+    ``resume``; when absent it is taken from ``manifest.json`` of any parameter
+    naming a processed store folder (see ``outputs.data_fingerprint``).
+    """
+
+    name: str
+    notebook: Path
+    parameters: dict
+    out_ipynb: Path
+    out_html: Path
+    data_fingerprint: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class JobResult:
+    job: Job
+    ok: bool
+    error: str | None
+    seconds: float
+    skipped: bool = False

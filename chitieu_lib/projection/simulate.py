@@ -1,0 +1,78 @@
+"""Combining the uncertainties by simulation, unit by unit, with a reproducible stream per unit.
+
+One draw of the rest of the window for unit u:
+
+1. the trend's parameters (α, β) ~ N(θ̂_u, Σ_u) (their estimation error);
+2. the logit share in future week j: α + β·(φ + φ² + … + φ^j) + RW_j + ε_j, a damped
+   trend (φ = DAMPING), a random walk RW with variance τ² per week and
+   week noise ε ~ N(0, σ²) (the drift of the share);
+3. the volume: a pace multiplier g ~ lognormal (uncertainty of the pace), then
+   weekly counts ~ Poisson(g·E_uj), never above the stated upper bound;
+4. the online count ~ Binomial(N, p̄) per period (binomial noise), drawn by the
+   inverse CDF from one uniform per period so that a higher share never gives
+   fewer online dossiers in the same draw (common random numbers: p_meet is
+   monotone in the share).
+
+Each unit has its own generator seeded by (seed, CRC-32 of its code): its draws
+do not depend on which other units are projected with it.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+from scipy import stats
+
+from .share import DAMPING, expit
+
+N_SIMS = 2000
+
+
+def damped_steps(n_weeks: int, damping: float = DAMPING) -> np.ndarray:
+    """φ + φ² + … + φ^j for j = 1..n_weeks."""
+    return np.cumsum(damping ** np.arange(1, n_weeks + 1))
+
+
+def unit_rng(seed: int, unit_code: str) -> np.random.Generator:
+    return np.random.default_rng([int(seed), zlib.crc32(str(unit_code).encode("utf-8"))])
+
+
+def simulate_unit(rng, *, theta, cov, tau2, sigma2, expected, max_remaining, pace_sd,
+                  period_ends, n_sims=N_SIMS, damping=DAMPING) -> tuple[np.ndarray, np.ndarray]:
+    """Online and total dossiers received after as_of, cumulated to each period end.
+
+    ``expected``: expected dossiers per future week; ``period_ends``: index of
+    the last week of each period (the last one is the window's last week).
+    Returns two arrays (sims × periods).
+    """
+    n_weeks = len(expected)
+    z_theta = rng.standard_normal((n_sims, 2))
+    z_rw = rng.standard_normal((n_sims, n_weeks))
+    z_eps = rng.standard_normal((n_sims, n_weeks))
+    z_pace = rng.standard_normal(n_sims)
+    u_binom = rng.random((n_sims, len(period_ends)))
+    vol_rng = np.random.default_rng(rng.integers(2**63))
+
+    chol = np.linalg.cholesky(cov + 1e-12 * np.eye(2))
+    ab = theta + z_theta @ chol.T
+    eta = (ab[:, :1] + ab[:, 1:] * damped_steps(n_weeks, damping)
+           + np.sqrt(tau2) * np.cumsum(z_rw, axis=1) + np.sqrt(sigma2) * z_eps)
+    p = expit(eta)
+
+    g = np.exp(pace_sd * z_pace - pace_sd ** 2 / 2)
+    counts = vol_rng.poisson(g[:, None] * expected[None, :])
+    cum = np.minimum(np.cumsum(counts, axis=1), max_remaining)
+    counts = np.diff(cum, axis=1, prepend=0)
+
+    period_ends = [int(e) for e in period_ends]
+    starts = [0] + [e + 1 for e in period_ends[:-1]]
+    online = np.zeros((n_sims, len(period_ends)))
+    total = np.zeros((n_sims, len(period_ends)))
+    for i, (a, b) in enumerate(zip(starts, period_ends)):
+        n_per = counts[:, a:b + 1].sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p_bar = np.where(n_per > 0, (counts[:, a:b + 1] * p[:, a:b + 1]).sum(axis=1) / n_per, 0.5)
+        online[:, i] = np.where(n_per > 0, stats.binom.ppf(u_binom[:, i], n_per, p_bar), 0)
+        total[:, i] = n_per
+    return np.cumsum(online, axis=1), np.cumsum(total, axis=1)

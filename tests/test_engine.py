@@ -1,0 +1,233 @@
+"""The report engine (chitieu_lib.engine): warm kernels give papermill's notebooks, failures stay isolated.
+
+Tiny notebooks written in tmp_path; the real reports are exercised by bench/bench_render.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from chitieu_lib.engine import Job, fingerprint, read_record, record_path, run_jobs
+from chitieu_lib.engine.compare import normalised
+from chitieu_lib.engine.outputs import write_atomic
+
+@pytest.fixture
+def light_kernels(monkeypatch):
+    """Warm kernels preload only pyplot (not pandas, seaborn...): these tests start many kernels."""
+    monkeypatch.setenv("CHITIEU_WARM_PRELOAD", "")
+
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
+def write_nb(path: Path, *sources: str, params: str = "unit = 'A'\nn = 3") -> Path:
+    """A notebook with a ``parameters`` cell, a markdown heading, then the given code cells."""
+    cells = [new_code_cell(params, metadata={"tags": ["parameters"]}), new_markdown_cell("# Báo cáo")]
+    cells += [new_code_cell(s) for s in sources]
+    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": KERNELSPEC}), path)
+    return path
+
+
+def job(tmp_path, nb, name, **params) -> Job:
+    out = tmp_path / "out"
+    return Job(name, nb, params, out / f"{name}.ipynb", out / f"{name}.html")
+
+
+def outputs_text(path: Path) -> str:
+    """Every stream/text output of an executed notebook, concatenated."""
+    nb = nbformat.read(path, as_version=4)
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            parts.append(out.get("text", "") or out.get("data", {}).get("text/plain", ""))
+    return "".join(parts)
+
+
+REPORT = (
+    "import warnings\nwarnings.warn('careful: ' + unit)\nprint('unit', unit, n)",
+    "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot(range(n))\nax.set_title(unit)",
+    "import pandas as pd\npd.DataFrame({'unit': [unit] * n, 'i': range(n)})",
+    "n * 2",
+)
+
+
+def test_warm_kernel_gives_papermills_notebook(tmp_path):
+    """Several reports through one warm kernel == plain papermill, cell by cell, output by output.
+
+    Normalised (chitieu_lib.engine.compare): papermill/nbclient timestamps and
+    durations, input/output paths, the injected cell's random id, the kernel pid
+    in IPython's cell file names. Execution counts and PNG bytes are compared as is.
+    """
+    nb = write_nb(tmp_path / "report.ipynb", *REPORT)
+    params = [{"unit": "568", "n": 4}, {"unit": "Vạn Ninh", "n": 7}, {"unit": "SCT", "n": 2}]
+    jobs = [job(tmp_path, nb, f"r{i}", **p) for i, p in enumerate(params)]
+    results = run_jobs(jobs, engine="warm", workers=1, progress=False)
+    assert [r.ok for r in results] == [True] * 3, [r.error for r in results]
+    for j, p in zip(jobs, params):
+        reference = papermill.execute_notebook(str(nb), str(tmp_path / f"ref_{j.name}.ipynb"),
+                                               parameters=p, kernel_name="python3", progress_bar=False)
+        warm = nbformat.read(j.out_ipynb, as_version=4)
+        assert normalised(warm) == normalised(reference)
+        injected = [c for c in warm.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert len(injected) == 1 and injected[0].source == papermill.translators.translate_parameters(
+            "python", "python", p, "Parameters")
+        assert any("image/png" in o.get("data", {}) for c in warm.cells for o in c.get("outputs", []))
+        html = j.out_html.read_text(encoding="utf-8")
+        assert "data:image/png;base64" in html and "plt.subplots" not in html
+
+
+def test_reset_leaves_nothing_behind(tmp_path, monkeypatch):
+    """What one report changes, the next report in the same kernel does not see."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "helper.py").write_text("VALUE = 1\n")
+    (tmp_path / "sub").mkdir()
+    spoil = write_nb(tmp_path / "spoil.ipynb", (
+        "import os, sys, warnings\nimport matplotlib as mpl, pandas as pd\n"
+        "sys.path.insert(0, os.getcwd())\nimport helper\nhelper.VALUE = 99\n"
+        "leak = 'x'\nmpl.rcParams['lines.linewidth'] = 9\npd.set_option('display.max_rows', 3)\n"
+        "warnings.simplefilter('ignore')\nos.environ['CHITIEU_LEAK'] = '1'\nos.chdir('sub')\n"
+        "print('pid', os.getpid())"))
+    check = write_nb(tmp_path / "check.ipynb", (
+        "import os, sys, warnings\nimport matplotlib as mpl, pandas as pd\n"
+        "print('leak' in globals(), mpl.rcParams['lines.linewidth'], pd.get_option('display.max_rows'),\n"
+        "      os.environ.get('CHITIEU_LEAK'), os.path.basename(os.getcwd()), 'helper' in sys.modules,\n"
+        "      'In' in globals() and len(In))\n"
+        "sys.path.insert(0, os.getcwd())\nimport helper\nprint('helper', helper.VALUE)\n"
+        "warnings.warn('shown again')\nprint('pid', os.getpid())"))
+    # check runs twice: a warning shown in one report must show in the next one too.
+    jobs = [job(tmp_path, spoil, "spoil"), job(tmp_path, check, "check1"), job(tmp_path, check, "check2")]
+    results = run_jobs(jobs, engine="warm", workers=1, progress=False)
+    assert all(r.ok for r in results), [r.error for r in results]
+    spoil_text, text1, text2 = (outputs_text(j.out_ipynb) for j in jobs)
+    # In holds [''] plus this report's cells so far (the parameters cell and this one; no
+    # parameters are passed, so papermill injects no cell).
+    fresh = f"False 1.5 60 None {tmp_path.name} False 3\nhelper 1\n"
+    assert text1.startswith(fresh) and text2.startswith(fresh), text1
+    assert "UserWarning: shown again" in text1 and "UserWarning: shown again" in text2
+    pids = {t.split("pid ")[1].split()[0] for t in (spoil_text, text1, text2)}
+    assert len(pids) == 1  # the same (warm) kernel ran all three
+    first_code = next(c for c in nbformat.read(jobs[1].out_ipynb, as_version=4).cells
+                      if c.cell_type == "code")
+    assert first_code.execution_count == 1
+
+
+def test_failures_are_isolated_and_kernels_replaced(tmp_path, light_kernels):
+    """A report that raises, hangs or kills its kernel fails alone; its kernel is not reused."""
+    ok = write_nb(tmp_path / "ok.ipynb", "import os\nprint('pid', os.getpid())")
+    raises = write_nb(tmp_path / "raises.ipynb", "1 / 0")
+    hangs = write_nb(tmp_path / "hangs.ipynb", "import time\ntime.sleep(120)")
+    dies = write_nb(tmp_path / "dies.ipynb", "import os\nos._exit(3)")
+    plan = [("ok0", ok), ("ok1", ok), ("raises", raises), ("ok2", ok), ("hangs", hangs),
+            ("ok3", ok), ("dies", dies), ("ok4", ok)]
+    jobs = [job(tmp_path, nb, name) for name, nb in plan]
+    results = {r.job.name: r for r in run_jobs(jobs, engine="warm", workers=1, cell_timeout=3,
+                                                progress=False)}
+    assert [n for n, r in results.items() if not r.ok] == ["raises", "hangs", "dies"]
+    assert results["raises"].error.startswith("ZeroDivisionError")
+    assert results["hangs"].error.startswith("timeout")
+    assert results["dies"].error.startswith("kernel died")
+    pid = {n: outputs_text(j.out_ipynb).split()[-1] for n, j in zip(results, jobs) if n.startswith("ok")}
+    assert pid["ok0"] == pid["ok1"]  # warm: the kernel is kept between good reports
+    assert len({pid["ok1"], pid["ok2"], pid["ok3"], pid["ok4"]}) == 4  # replaced after each failure
+    for name in ("raises", "hangs", "dies"):
+        j = jobs[[n for n, _ in plan].index(name)]
+        assert not j.out_html.exists()
+        record = read_record(j)
+        assert record["status"] == "failed" and record["error"] == results[name].error
+    failed_nb = nbformat.read(jobs[2].out_ipynb, as_version=4)  # papermill's error marker is kept
+    assert "papermill-error-cell-tag" in failed_nb.cells[0].metadata.get("tags", [])
+    assert not list((tmp_path / "out").glob(".*.tmp"))
+
+
+def test_resume_skips_only_unchanged_jobs(tmp_path, light_kernels):
+    nb = write_nb(tmp_path / "r.ipynb", "print(unit, n)")
+    jobs = [job(tmp_path, nb, "a", unit="A", n=1), job(tmp_path, nb, "b", unit="B", n=2)]
+    first = run_jobs(jobs, workers=1, progress=False, data_fingerprint="data-v1")
+    assert [(r.ok, r.skipped) for r in first] == [(True, False)] * 2
+    record = json.loads(record_path(jobs[0]).read_text(encoding="utf-8"))
+    assert record["status"] == "ok" and record["parameters"] == {"unit": "A", "n": 1}
+    assert record["fingerprint"] == fingerprint(jobs[0], "data-v1")
+    assert {"seconds", "started", "finished", "kit_version", "error"} <= set(record)
+
+    again = run_jobs(jobs, workers=1, progress=False, resume=True, data_fingerprint="data-v1")
+    assert [r.skipped for r in again] == [True, True]
+    changed = [jobs[0], job(tmp_path, nb, "b", unit="B", n=3)]
+    again = run_jobs(changed, workers=1, progress=False, resume=True, data_fingerprint="data-v1")
+    assert [r.skipped for r in again] == [True, False]
+    assert "B 3" in outputs_text(changed[1].out_ipynb)
+    # New data, or data that cannot be identified: nothing is skipped.
+    assert fingerprint(jobs[0], "data-v2") != fingerprint(jobs[0], "data-v1")
+    assert fingerprint(jobs[0]) is None
+    nb.write_text(nb.read_text().replace("print(unit, n)", "print(n, unit)"))
+    assert fingerprint(jobs[0], "data-v1") != record["fingerprint"]
+
+
+def test_data_fingerprint_from_the_store_manifest(tmp_path):
+    store = tmp_path / "processed"
+    store.mkdir()
+    (store / "manifest.json").write_text('{"rows": 1}')
+    nb = write_nb(tmp_path / "r.ipynb", "print(1)")
+    j = job(tmp_path, nb, "a", processed_dir=str(store))
+    before = fingerprint(j)
+    assert before is not None
+    (store / "manifest.json").write_text('{"rows": 2}')
+    assert fingerprint(j) != before
+
+
+def test_write_atomic_never_leaves_half_a_file(tmp_path, monkeypatch):
+    target = tmp_path / "r.html"
+    target.write_text("old page")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, "new page " * 10_000)
+    assert target.read_text() == "old page"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("engine", ["warm", "papermill"])
+def test_kernel_runs_this_interpreter(tmp_path, light_kernels, engine):
+    nb = write_nb(tmp_path / "exe.ipynb", "import sys\nprint(sys.executable)")
+    j = job(tmp_path, nb, engine)
+    [result] = run_jobs([j], engine=engine, workers=1, progress=False)
+    assert result.ok, result.error
+    assert os.path.realpath(outputs_text(j.out_ipynb).strip()) == os.path.realpath(sys.executable)
+
+
+@pytest.mark.slow
+def test_process_pool_and_dask_executors(tmp_path, light_kernels):
+    """workers=2 (local process pool) and a dask LocalCluster run the same batch."""
+    distributed = pytest.importorskip("distributed")
+    nb = write_nb(tmp_path / "r.ipynb", "import os\nprint(unit, os.getpid())")
+    pool_jobs = [job(tmp_path, nb, f"p{i}", unit=f"P{i}") for i in range(3)]
+    results = run_jobs(pool_jobs, workers=2, progress=False)
+    assert [r.job.name for r in results] == ["p0", "p1", "p2"] and all(r.ok for r in results)
+
+    dask_jobs = [job(tmp_path, nb, f"d{i}", unit=f"D{i}") for i in range(3)]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        results = run_jobs(dask_jobs, executor="dask", scheduler=cluster.scheduler_address,
+                           progress=False)
+    assert all(r.ok for r in results), [r.error for r in results]
+    lines = [outputs_text(j.out_ipynb).split() for j in dask_jobs]
+    assert [line[0] for line in lines] == ["D0", "D1", "D2"]
+    assert len({line[1] for line in lines}) <= 2  # one warm kernel per dask worker
+    assert all(j.out_html.is_file() for j in dask_jobs)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="engine"):
+        run_jobs([], engine="cold")
+    with pytest.raises(ValueError, match="scheduler"):
+        run_jobs([], executor="dask")

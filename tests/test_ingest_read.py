@@ -1,0 +1,164 @@
+"""Reading export files: encodings, XLSX, title blocks, delimiters, and the fatal errors."""
+
+import csv
+import datetime as dt
+import io
+import unicodedata
+
+import openpyxl
+import pytest
+
+from _dossier_files import HEADERS, row, write_csv
+from chitieu_lib.errors import InputError
+from chitieu_lib.ingest import read_dossier_file
+from chitieu_lib.ingest.read import encode_cp1258
+
+ROWS = [row("H1", unit="UBND xã Vạn Thắng, huyện Vạn Ninh", channel="Trực tuyến"),
+        row("H2", unit="UBND TP Nha Trang", day="06/03/2019", channel="Trực tiếp"),
+        row("H3", unit="Sở Tư pháp", day="2019-03-07", channel="Dịch vụ bưu chính công ích")]
+
+
+def _text(rows=ROWS, headers=HEADERS, sep=","):
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=sep, lineterminator="\n")
+    w.writerow(headers)
+    w.writerows([str(i + 1)] + r for i, r in enumerate(rows))
+    return out.getvalue()
+
+
+def _check(d):
+    assert d["dossier_id"].tolist() == ["H1", "H2", "H3"]
+    assert d["unit_code"].tolist() == ["22516", "568", "STP"]
+    assert [str(x.date()) for x in d["received_date"]] == ["2019-03-05", "2019-03-06", "2019-03-07"]
+    assert d["channel"].tolist() == ["online", "direct", "postal"]
+    assert d["source_row"].tolist() == [2, 3, 4]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16"])
+def test_unicode_encodings(tmp_path, encoding):
+    p = tmp_path / "d.csv"
+    p.write_text(_text(), encoding=encoding)
+    _check(read_dossier_file(p))
+
+
+def test_windows_1258_is_decoded(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_bytes(encode_cp1258(_text()))
+    d = read_dossier_file(p)
+    _check(d)
+    assert d.attrs["ingest"]["encoding"] == "cp1258"
+
+
+def test_nfd_text(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text(unicodedata.normalize("NFD", _text()), encoding="utf-8")
+    _check(read_dossier_file(p))
+
+
+def test_semicolon_delimiter_and_title_block(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("DANH SÁCH HỒ SƠ TIẾP NHẬN;;;;;\nTừ ngày 01/03/2019;;;;;\n\n" + _text(sep=";"),
+                 encoding="utf-8")
+    d = read_dossier_file(p)
+    assert d["dossier_id"].tolist() == ["H1", "H2", "H3"]
+    assert d["source_row"].tolist() == [5, 6, 7]        # header on line 4
+
+
+def test_blank_rows_are_not_data_rows_and_row_numbers_hold(tmp_path):
+    p = tmp_path / "d.csv"
+    lines = _text().splitlines()
+    p.write_text("\n".join(lines[:2] + ["", ",,,,,"] + lines[2:]) + "\n\n", encoding="utf-8")
+    d = read_dossier_file(p)
+    assert d["source_row"].tolist() == [2, 5, 6]
+    assert d.attrs["ingest"]["blank_rows_skipped"] == 3
+
+
+def test_undecodable_bytes_are_refused_naming_the_encoding(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_bytes(_text().encode("utf-8") + b"H9,\x81\x8d\x8f,x,y,z\n")   # undefined in cp1258 too
+    with pytest.raises(InputError, match="not UTF-8") as err:
+        read_dossier_file(p)
+    assert "Windows-1258" in str(err.value) and str(p) in str(err.value)
+
+
+def test_mixed_encodings_are_refused(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_bytes(_text().encode("utf-8") + encode_cp1258("4,H4,T-CONT,Sở Tư pháp,05/03/2019,Trực tuyến\n"))
+    with pytest.raises(InputError, match="mixed text encodings"):
+        read_dossier_file(p)
+
+
+def test_utf16_without_bom_is_refused(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_bytes(_text().encode("utf-16-le"))
+    with pytest.raises(InputError, match="UTF-16"):
+        read_dossier_file(p)
+
+
+def _xlsx(path, title_rows=0, sheet_name="Sheet1", extra_sheet_first=False):
+    book = openpyxl.Workbook()
+    ws = book.active
+    if extra_sheet_first:
+        ws.title = "Tổng hợp"
+        ws.append(["không phải danh sách hồ sơ"])
+        ws = book.create_sheet(sheet_name)
+    else:
+        ws.title = sheet_name
+    for i in range(title_rows):
+        ws.append([f"Tiêu đề {i + 1}"])
+    ws.append(HEADERS)
+    ws.append([1, "H1", "T-CONT", "UBND xã Vạn Thắng, huyện Vạn Ninh", dt.datetime(2019, 3, 5, 8, 30), "Trực tuyến"])
+    ws.append([2, "H2", "T-CONT", 568, "06/03/2019", 1])          # a code typed as a number, channel 1
+    ws.append([3, "H3", "T-CONT", "STP", 43531, "BCCI"])          # Excel serial day number: 2019-03-07
+    book.save(path)
+    return path
+
+
+def test_xlsx_first_sheet_with_date_cells_and_numbers(tmp_path):
+    d = read_dossier_file(_xlsx(tmp_path / "d.xlsx"))
+    _check(d)
+
+
+def test_xlsx_named_sheet_below_a_title(tmp_path):
+    p = _xlsx(tmp_path / "d.xlsx", title_rows=2, sheet_name="Hồ sơ", extra_sheet_first=True)
+    d = read_dossier_file(p, sheet="Hồ sơ")
+    assert d["dossier_id"].tolist() == ["H1", "H2", "H3"]
+    assert d["source_row"].tolist() == [4, 5, 6]       # the sheet's own row numbers
+    with pytest.raises(InputError, match="sheet 'Khác' not found"):
+        read_dossier_file(p, sheet="Khác")
+
+
+@pytest.mark.parametrize("content, words", [
+    (None, "file not found"),
+    (b"", "empty"),
+    (HEADERS, "no data rows"),
+    (b"\xd0\xcf\x11\xe0rest", ".xls"),
+])
+def test_fatal_file_problems(tmp_path, content, words):
+    p = tmp_path / "d.csv"
+    if isinstance(content, list):
+        p.write_text(",".join(content) + "\n", encoding="utf-8")
+    elif content is not None:
+        p.write_bytes(content)
+    with pytest.raises(InputError, match=words.replace(".", r"\.")) as err:
+        read_dossier_file(p)
+    assert str(p) in str(err.value)
+
+
+def test_ragged_row_is_refused_with_its_row_number(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text(_text() + "4,H4,T-CONT\n", encoding="utf-8")
+    with pytest.raises(InputError, match="row 5 has 3 fields but the header has 6"):
+        read_dossier_file(p)
+
+
+def test_broken_xlsx(tmp_path):
+    p = tmp_path / "d.xlsx"
+    p.write_bytes(b"not a zip")
+    with pytest.raises(InputError, match="not a valid XLSX"):
+        read_dossier_file(p)
+
+
+def test_write_csv_helper_round_trip(tmp_path):
+    d = read_dossier_file(write_csv(tmp_path / "d.csv", ROWS))
+    _check(d)

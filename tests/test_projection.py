@@ -1,0 +1,168 @@
+"""Projection: exact arithmetic, certain/impossible cases, monotonicity, reproducibility, windows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chitieu_lib.calendar import day_kinds
+from chitieu_lib.decision import load_units
+from chitieu_lib.projection import PROJECTION_COLUMNS, project, projection_fan, status, volume
+from chitieu_lib.projection.synthetic import synthetic_catalog, synthetic_year
+
+UNITS = load_units()
+
+
+@pytest.fixture(scope="module")
+def year():
+    return synthetic_year(n_units=12, seed=5, volume_scale=0.5)
+
+
+def _one_unit(days, online_every, code="SCT", proc="P01", start="2018-12-01"):
+    """Counted dossiers of one unit: one per working day from start to the given last day."""
+    k = day_kinds(start, days)
+    dates = k.loc[k["kind"] == "working", "date"].reset_index(drop=True)
+    n = len(dates)
+    channel = np.where(np.arange(n) % online_every == 0, "online", "direct")
+    return pd.DataFrame({"unit_code": code, "procedure_code": proc, "received_date": dates,
+                         "channel": pd.Categorical(channel), "reason": "counted"})
+
+
+def test_required_rate_and_extra_by_hand():
+    # 30 online of 100, target 45%, 100 expected more: (0.45·200 − 30)/100 = 0.60.
+    assert status.required_rate(30, 100, 0.45, 100) == pytest.approx(0.60)
+    # 40 of them expected online at the current pace: 0.45·200 − 30 − 40 = 20 more.
+    assert status.extra_online_needed(30, 100, 0.45, 100, 40) == 20
+    assert status.extra_online_needed(30, 100, 0.45, 100, 39.5) == 21       # rounded up
+    assert status.extra_online_needed(80, 100, 0.45, 100, 40) == 0          # nothing needed
+    assert status.required_rate(80, 100, 0.45, 100) == pytest.approx(0.10)  # (90 − 80)/100
+    assert status.required_rate(95, 100, 0.45, 100) == 0                    # (90 − 95) clipped at 0
+    assert np.isnan(status.required_rate(30, 100, 0.45, 0))
+
+
+def test_certain_and_impossible_by_hand():
+    # 50 of 100 online, target 45%: certain with up to 11 more offline (50/111 = 45.05%), not 12.
+    assert status.certain_to_meet(50, 100, 0.45, 11)
+    assert not status.certain_to_meet(50, 100, 0.45, 12)
+    # 10 of 100 online, target 45%: all-online best case (10+m)/(100+m) >= .45 needs m >= 63.64.
+    assert status.out_of_reach(10, 100, 0.45, 63)
+    assert not status.out_of_reach(10, 100, 0.45, 64)
+    # exactly on target counts as met (45/100 = 45%)
+    assert status.certain_to_meet(45, 100, 0.45, 0)
+
+
+def test_project_arithmetic_matches_own_columns(year):
+    out = project(year, synthetic_catalog(), UNITS, "2019-06-30", seed=1, n_sims=400)
+    assert list(out.columns[:len(PROJECTION_COLUMNS)]) == PROJECTION_COLUMNS
+    assert len(out) == 162
+    r = out[out["total_so_far"] > 0].merge(UNITS[["unit_code", "target"]], on="unit_code")
+    assert len(r) == 12
+    t, o, n, e = r["target"], r["online_so_far"], r["total_so_far"], r["expected_remaining"]
+    np.testing.assert_allclose(r["required_rate"], np.maximum((t * (n + e) - o) / e, 0))
+    need = np.maximum(np.ceil(t * (n + e) - o - r["expected_online_remaining"] - 1e-9), 0)
+    np.testing.assert_array_equal(r["extra_online_needed"], need)
+    # remaining weeks: 1/7 … 30/11 is 153 days
+    np.testing.assert_allclose(r["remaining_weeks"], 153 / 7)
+    np.testing.assert_allclose(r["extra_online_per_week"], need / (153 / 7))
+    assert (r["projected_low"] <= r["projected_rate"]).all() and (r["projected_rate"] <= r["projected_high"]).all()
+    # the rate so far from the raw frame, independently
+    c = year[(year["reason"] == "counted") & (year["received_date"] <= "2019-06-30")]
+    by = c.assign(on=c["channel"] == "online").groupby("unit_code")["on"].agg(["sum", "size"])
+    got = r.set_index("unit_code")
+    np.testing.assert_array_equal(got.loc[by.index, "online_so_far"], by["sum"])
+    np.testing.assert_array_equal(got.loc[by.index, "total_so_far"], by["size"])
+
+
+def test_units_without_dossiers_get_no_projection_and_a_reason(year):
+    out = project(year, synthetic_catalog(), UNITS, "2019-06-30", seed=1, n_sims=200)
+    empty = out[out["total_so_far"] == 0]
+    assert len(empty) == 150
+    assert empty["projected_rate"].isna().all() and empty["p_meet"].isna().all()
+    assert (empty["status"] == "").all()
+    assert empty["status_note"].str.startswith("Chưa có hồ sơ nào được tính đến ngày 30/06/2019").all()
+
+
+def test_expected_volume_follows_office_calendar_and_windows():
+    # One dossier every working day of a continuing procedure: pace = 1 per working day,
+    # Saturdays and closed days get weight 0 because nothing arrives on them.
+    d = _one_unit("2019-06-30", online_every=3)
+    cat = synthetic_catalog()
+    seen = d
+    w = volume.kind_weights(seen, pd.Timestamp("2018-12-01"), pd.Timestamp("2019-06-30"))
+    assert w == {"working": 1.0, "saturday": 0.0, "closed": 0.0}
+    v = volume.remaining_volume(seen, cat, ["SCT"], pd.Timestamp("2019-06-30"), pd.Timestamp("2018-12-01"),
+                                pd.Timestamp("2019-11-30"), w)
+    k = day_kinds("2019-07-01", "2019-11-30")
+    assert v["expected"].sum() == pytest.approx((k["kind"] == "working").sum())
+    # busiest week so far (7-day bins back from Sunday 30/6): 5 working days → bound 2 × 5 × 22 weeks
+    assert v["max_remaining"][0] == 2 * 5 * 22
+    # a dropped procedure that ended (P10, 1/5) adds nothing; a new one (P08, from 6/6) only inside its window
+    dropped = volume.remaining_volume(d.assign(procedure_code="P10"), cat, ["SCT"], pd.Timestamp("2019-06-30"),
+                                      pd.Timestamp("2018-12-01"), pd.Timestamp("2019-11-30"), w)
+    assert dropped["expected"].sum() == 0
+    new = volume.remaining_volume(d.assign(procedure_code="P09"), cat, ["SCT"], pd.Timestamp("2019-06-30"),
+                                  pd.Timestamp("2018-12-01"), pd.Timestamp("2019-11-30"), w)
+    k9 = day_kinds("2019-08-20", "2019-11-30")     # P09 effective 15/8 + 5 days
+    assert new["expected"].sum() == pytest.approx((k9["kind"] == "working").sum())
+
+
+def test_certain_status_in_project():
+    # every dossier online so far: even the stated bound of offline dossiers cannot pull 100% below 45%?
+    d = _one_unit("2019-10-31", online_every=1)
+    out = project(d, synthetic_catalog(), UNITS, "2019-10-31", seed=0, n_sims=200).set_index("unit_code")
+    r = out.loc["SCT"]
+    # 7-day bins back from Thu 31/10: Thu 2/5 – Wed 8/5 holds 6 working days (Sat 4/5 worked)
+    assert r["max_remaining"] == 2 * 6 * 5
+    assert r["online_so_far"] / (r["total_so_far"] + r["max_remaining"]) >= 0.45
+    assert r["status"] == "đã đạt" and r["p_meet"] == 1.0
+    # none online: out of reach
+    d0 = _one_unit("2019-10-31", online_every=10**9).assign(channel="direct")
+    r0 = project(d0, synthetic_catalog(), UNITS, "2019-10-31", seed=0, n_sims=200).set_index("unit_code").loc["SCT"]
+    assert r0["status"] == "không thể đạt" and r0["p_meet"] == 0.0
+    assert "dưới chỉ tiêu 45,0%" in r0["status_note"]
+
+
+def test_reproducible_with_a_seed(year):
+    a = project(year, synthetic_catalog(), UNITS, "2019-05-31", seed=7, n_sims=300)
+    b = project(year, synthetic_catalog(), UNITS, "2019-05-31", seed=7, n_sims=300)
+    c = project(year, synthetic_catalog(), UNITS, "2019-05-31", seed=8, n_sims=300)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a["projected_low"].equals(c["projected_low"])
+
+
+def test_ignores_dossiers_after_as_of(year):
+    cut = year[year["received_date"] <= "2019-05-31"]
+    a = project(year, synthetic_catalog(), UNITS, "2019-05-31", seed=2, n_sims=300)
+    b = project(cut, synthetic_catalog(), UNITS, "2019-05-31", seed=2, n_sims=300)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_more_online_never_lowers_p_meet(year):
+    """Turning direct dossiers into online ones (same volume) never lowers p_meet (common random numbers)."""
+    rng = np.random.default_rng(0)
+    as_of = "2019-07-31"
+    base = project(year, synthetic_catalog(), UNITS, as_of, seed=3, n_sims=400).set_index("unit_code")
+    direct = np.flatnonzero((year["channel"] == "direct").to_numpy()
+                            & (year["received_date"] <= as_of).to_numpy())
+    for frac in (0.05, 0.2):
+        more = year.copy()
+        pick = rng.choice(direct, size=int(frac * len(direct)), replace=False)
+        more.loc[more.index[pick], "channel"] = "online"
+        up = project(more, synthetic_catalog(), UNITS, as_of, seed=3, n_sims=400).set_index("unit_code")
+        has = base["total_so_far"] > 0
+        assert (up.loc[has, "p_meet"] >= base.loc[has, "p_meet"] - 1e-12).all()
+        assert (up.loc[has, "projected_rate"] > base.loc[has, "projected_rate"]).all()
+
+
+def test_fan_ends_where_projection_ends(year):
+    fan = projection_fan(year, synthetic_catalog(), UNITS, "2019-08-31", seed=4, n_sims=300)
+    out = project(year, synthetic_catalog(), UNITS, "2019-08-31", seed=4, n_sims=300).set_index("unit_code")
+    assert set(fan["unit_code"]) == set(out.index[out["total_so_far"] > 0])
+    u = fan["unit_code"].iloc[0]
+    f = fan[fan["unit_code"] == u]
+    assert f["date"].iloc[0] == pd.Timestamp("2019-08-31") and f["date"].iloc[-1] == pd.Timestamp("2019-11-30")
+    assert f["q10"].iloc[0] == f["q90"].iloc[0]            # as_of: the known rate
+    assert (f["q10"] <= f["q50"]).all() and (f["q50"] <= f["q90"]).all()
+    # the final point is the projection (mean to Monte Carlo precision of another aggregation)
+    assert f["mean"].iloc[-1] == pytest.approx(out.loc[u, "projected_rate"], abs=0.01)

@@ -1,0 +1,121 @@
+"""`chitieu render` on one district: code-free offline HTML whose numbers match `chitieu rates`."""
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+import teststore
+from chitieu_lib import render, report
+
+AS_OF = "2019-09-30"
+
+
+def _html(out):
+    return (out / "huyen" / "571.html").read_text(encoding="utf-8")
+
+
+def test_outputs_exist(rendered_district):
+    out = rendered_district
+    for name in ("571.html", "571.ipynb", "571.xlsx", "571.xep_hang_xa.csv", "571.chat_luong_du_lieu.csv"):
+        assert (out / "huyen" / name).is_file(), name
+    assert (out / "index.html").is_file()
+
+
+def test_html_has_no_code_and_no_external_url(rendered_district):
+    page = _html(rendered_district)
+    assert 'lang="vi"' in page
+    body = page.split("<body", 1)[1]
+    assert "jp-InputArea-editor" not in body and "jp-InputPrompt" not in body and "cm-editor" not in body
+    for code in ("import ", "report.show_", "plots.show", "build_view(", "processed_dir"):
+        assert code not in page, f"code leaked into the page: {code!r}"
+    for tag, _, url in re.findall(r"<(script|link|img|iframe|source)\b[^>]*?\b(src|href)\s*=\s*[\"']?([^\"' >]+)",
+                                  page, flags=re.I):
+        assert not url.lower().startswith(("http:", "https:", "//")), f"<{tag}> loads {url}"
+    assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", page, flags=re.I)
+    images = re.findall(r"<img\b[^>]*\bsrc=\"([^\"]+)\"", page)
+    assert len(images) >= 3 and all(src.startswith("data:image/png;base64,") for src in images)
+
+
+def test_vietnamese_headings_and_synthetic_footer(rendered_district):
+    page = _html(rendered_district)
+    for heading in ("Kết quả của UBND huyện", "Các phòng chuyên môn", "Thủ tục cần đẩy mạnh",
+                    "Các xã, thị trấn", "Chất lượng dữ liệu", "Huyện Vạn Ninh"):
+        assert heading in page
+    manifest = json.loads((teststore.ensure_test_store() / "manifest.json").read_text())
+    assert manifest["synthetic"] is True
+    assert "số liệu mẫu tổng hợp (giả lập)" in page
+
+
+@pytest.fixture(scope="module")
+def cli_rates(test_store, tmp_path_factory):
+    """`chitieu rates` on the same dossier files the store read, same as-of (a second path)."""
+    manifest = json.loads((test_store / "manifest.json").read_text())
+    files = [str(teststore.raw_dir() / i["path"]) for i in manifest["inputs"] if i["kind"] == "dossiers"]
+    out = tmp_path_factory.mktemp("rates") / "rates.csv"
+    done = teststore.chitieu("rates", "--dossiers", *files, "--catalog", str(teststore.raw_dir() / "catalog.csv"),
+                             "--as-of", AS_OF, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    return pd.read_csv(out, dtype={"unit_code": str, "parent_code": str}).set_index("unit_code")
+
+
+def test_headline_matches_chitieu_rates(rendered_district, cli_rates):
+    page = _html(rendered_district)
+    r = cli_rates.loc["571"]
+    counts = f"{report.fmt_int(r.online)} / {report.fmt_int(r.total)}"
+    assert f"<b>{counts}</b><span>Hồ sơ trực tuyến / tổng số</span>" in page
+    assert f"<b>{report.fmt_pct(r.rate)}</b><span>Tỷ lệ trực tuyến đến nay</span>" in page
+
+
+def test_commune_table_matches_chitieu_rates(rendered_district, cli_rates):
+    table = pd.read_csv(rendered_district / "huyen" / "571.xep_hang_xa.csv", dtype={"Mã": str},
+                        encoding="utf-8-sig").set_index("Mã")
+    expected = cli_rates[cli_rates["parent_code"].astype(str) == "571"]
+    assert sorted(table.index) == sorted(expected.index)
+    assert (table["Trực tuyến"] == expected.loc[table.index, "online"]).all()
+    assert (table["Tổng hồ sơ"] == expected.loc[table.index, "total"]).all()
+    pd.testing.assert_series_equal(table["Tỷ lệ đến nay"], expected.loc[table.index, "rate"],
+                                   check_names=False, check_index=False)
+    # and the page shows the same figures, formatted
+    page = _html(rendered_district)
+    for code, row in expected.iterrows():
+        assert f"<td>{row.unit_name}</td>" in page
+    # the workbook holds the same table
+    xlsx = pd.read_excel(rendered_district / "huyen" / "571.xlsx", sheet_name="xep_hang_xa", dtype={"Mã": str})
+    assert xlsx["Trực tuyến"].sum() == expected["online"].sum()
+
+
+def test_index_lists_the_report_with_its_rate(rendered_district, cli_rates):
+    index = (rendered_district / "index.html").read_text(encoding="utf-8")
+    assert 'href="huyen/571.html"' in index
+    assert report.fmt_pct(cli_rates.loc["571", "rate"]) in index
+    assert "<script src" not in index and not re.search(r"(src|href)=\"?(https?:)?//", index)
+
+
+def test_plan_picks_the_right_notebooks():
+    planned = render.plan(render.load_units(), level="all", as_of=AS_OF, processed_dir="/p", out="o")
+    names = [p.job.name for p in planned]
+    assert names[0] == "tinh/tong-quan"
+    assert len(planned) == 1 + 162
+    kinds = {p.level: p.job.notebook.name for p in planned}
+    assert kinds == {"province": "province_overview.ipynb", "department": "unit_report.ipynb",
+                     "district": "district_report.ipynb", "commune": "unit_report.ipynb"}
+    d = next(p for p in planned if p.unit_code == "571").job
+    assert d.parameters == {"district_code": "571", "as_of": AS_OF, "processed_dir": "/p"}
+
+
+def test_unknown_unit_is_a_clear_error():
+    from chitieu_lib.errors import InputError
+    with pytest.raises(InputError, match="unknown unit code"):
+        render.select_units(render.load_units(), codes=["99999"])
+
+
+def test_a_failing_report_is_listed_with_why(tmp_path):
+    from chitieu_lib.engine import Job, JobResult
+    job = Job("xa/22516", tmp_path / "n.ipynb", {}, tmp_path / "xa" / "22516.ipynb", tmp_path / "xa" / "22516.html")
+    planned = [render.Planned(job, "commune", "22516", "Xã Vạn Thắng")]
+    rows = render.index_rows(planned, [JobResult(job, False, "KeyError: 'rate' (cell [5])", 1.0)], None, tmp_path)
+    page = render.index_html(rows, as_of=AS_OF, manifest={"synthetic": True}, failures=1)
+    assert "Lỗi khi tạo báo cáo" in page and "KeyError: &#x27;rate&#x27; (cell [5])" in page
+    assert "1 báo cáo lỗi" in page
