@@ -22,7 +22,7 @@ venv: $(STAMP)
 
 # tests/ plus nbval on every notebook (default parameters, against a small store built by the tests).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q tests notebooks --nbval-lax --sanitize-with tests/nbval_sanitize.cfg
+	$(BIN)/python -m pytest -q tests notebooks --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 example: $(STAMP)
 	$(BIN)/chitieu rates --dossiers data/raw/example/dossiers.csv \

@@ -766,9 +766,10 @@ def recount(view: View, unit_code: str | None = None) -> pd.DataFrame:
     if unit_code is not None:
         d = d[d["unit_code"] == str(unit_code)]
     counted = d[d["reason"].astype("str") == "counted"]
-    g = counted.groupby("unit_code", observed=True)["channel"].agg(
-        online=lambda s: int((s.astype("str") == "online").sum()), total="size")
-    return g
+    codes = counted["unit_code"].astype("str").to_numpy()
+    online = (counted["channel"].astype("str") == "online").to_numpy()
+    g = pd.DataFrame({"unit_code": codes, "online": online.astype("int64"), "total": 1})
+    return g.groupby("unit_code")[["online", "total"]].sum()
 
 
 def print_checks(view: View, unit_code: str | None = None) -> None:
@@ -778,7 +779,7 @@ def print_checks(view: View, unit_code: str | None = None) -> None:
     """
     d = view.dossiers if unit_code is None else view.dossiers[view.dossiers["unit_code"] == str(unit_code)]
     rates = view.rates if unit_code is None else view.rates[view.rates["unit_code"] == str(unit_code)]
-    direct = recount(view, unit_code).reindex(rates["unit_code"]).fillna(0)
+    direct = recount(view, unit_code).reindex(rates["unit_code"].astype("str").to_numpy(), fill_value=0)
     same_counts = (direct["online"].to_numpy() == rates["online"].to_numpy()).all() and \
                   (direct["total"].to_numpy() == rates["total"].to_numpy()).all()
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -68,6 +68,24 @@ def test_example_accounting_adds_up(example):
     assert "Họ tên người nộp" in res.stdout and "Người nộp 01" not in res.stdout
 
 
+def test_example_says_it_is_synthetic(example):
+    assert "DỮ LIỆU MÔ PHỎNG" in example[0].stdout
+
+
+def test_example_with_an_earlier_as_of(tmp_path):
+    res = run("--dossiers", EXAMPLE / "dossiers.csv", "--catalog", EXAMPLE / "catalog.csv", "--as-of", "2019-09-30",
+              "--out", tmp_path / "r.csv", "--accounting", tmp_path / "a.csv")
+    assert res.returncode == 0, res.stderr
+    # independently: rows 2-45 are the counted ones; those received in October-November 2019 move
+    with open(EXAMPLE / "dossiers.csv", encoding="utf-8") as fh:
+        records = list(csv.DictReader(fh))[:44]
+    late = [i + 2 for i, r in enumerate(records)
+            if r["Ngày tiếp nhận"].split()[0] in ("2019-10-21",) or r["Ngày tiếp nhận"][2:10] in ("/10/2019", "/11/2019")]
+    acc = {a["reason"]: a for a in read(tmp_path / "a.csv")}
+    assert int(acc["after_as_of"]["rows"]) == len(late) == 8
+    assert int(acc["counted"]["rows"]) == 44 - 8
+
+
 def test_as_of_default_and_after_as_of(tmp_path):
     cat = write_catalog(tmp_path / "catalog.csv")
     d = write_csv(tmp_path / "d.csv", [row("A", day="30/09/2019"), row("B", day="01/10/2019", channel="Trực tiếp")])
@@ -138,3 +156,20 @@ def test_header_map_option(tmp_path):
     assert res.returncode == 0, res.stderr
     stp = next(r for r in read(tmp_path / "r.csv") if r["unit_code"] == "STP")
     assert (stp["online"], stp["total"]) == ("1", "1")
+
+
+def test_own_units_registry(tmp_path):
+    cat = write_catalog(tmp_path / "catalog.csv")
+    units = tmp_path / "units.csv"
+    units.write_text("unit_code,unit_name,level,parent_code,target\nSTP,Sở Tư pháp,department,,40\n"
+                     "X1,Phòng thử,department,,0.5\nX2,Không chỉ tiêu,department,,\n", encoding="utf-8")
+    d = write_csv(tmp_path / "d.csv", [row("A"), row("B", unit="X1", channel="Trực tiếp"), row("C", unit="X2")])
+    res = run("--dossiers", d, "--catalog", cat, "--units", units, "--out", tmp_path / "r.csv",
+              "--accounting", tmp_path / "a.csv")
+    assert res.returncode == 0, res.stderr
+    rates = {r["unit_code"]: r for r in read(tmp_path / "r.csv")}
+    assert sorted(rates) == ["STP", "X1"]
+    assert (rates["STP"]["target"], rates["STP"]["rate"], rates["X1"]["rate"], rates["X1"]["met"]) == (
+        "0.4", "1.0", "0.0", "False")
+    acc = {a["reason"]: int(a["rows"]) for a in read(tmp_path / "a.csv")}
+    assert acc["no_target"] == 1 and acc["counted"] == 2

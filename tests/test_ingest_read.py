@@ -162,3 +162,16 @@ def test_broken_xlsx(tmp_path):
 def test_write_csv_helper_round_trip(tmp_path):
     d = read_dossier_file(write_csv(tmp_path / "d.csv", ROWS))
     _check(d)
+
+
+def test_windows_1258_found_after_a_long_ascii_head(tmp_path):
+    # The first megabyte is plain ASCII (valid UTF-8); the accented row comes later.
+    lines = ["dossier_id,procedure_code,unit_code,received_date,channel"]
+    lines += [f"H{i},T-CONT,STP,05/03/2019,2" for i in range(60000)]
+    lines += ["X1,T-CONT,Sở Tư pháp,05/03/2019,Trực tuyến"]
+    p = tmp_path / "d.csv"
+    p.write_bytes(encode_cp1258("\n".join(lines) + "\n"))
+    d = read_dossier_file(p)
+    assert d.attrs["ingest"]["encoding"] == "cp1258"
+    assert d["unit_text"].iloc[-1] == "Sở Tư pháp" and d["unit_code"].iloc[-1] == "STP"
+    assert len(d) == 60001

@@ -50,6 +50,22 @@ def parse_day(text: str | None, what: str = "--as-of") -> dt.date | None:
         raise InputError(f"{what} '{text}' is not a date in the form YYYY-MM-DD") from None
 
 
+def synthetic_inputs(paths) -> bool:
+    """True when a ``source.json`` next to the inputs (or one or two folders up) says
+    ``"synthetic": true`` — the bundled example and the sample year do."""
+    import json
+    for path in map(Path, paths):
+        folder = path if path.is_dir() else path.parent
+        for candidate in (folder, folder.parent, folder.parent.parent):
+            marker = candidate / "source.json"
+            try:
+                if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")).get("synthetic"):
+                    return True
+            except (OSError, ValueError, AttributeError):
+                continue
+    return False
+
+
 def compute(args: argparse.Namespace):
     """Read, classify and rate: returns ``(rates, accounting)`` frames; writes nothing.
 
@@ -71,16 +87,15 @@ def compute(args: argparse.Namespace):
                              as_of=as_of, decision=decision, exclude=own_files)
 
     rates = unit_rates(dossiers, units)
+    # Projection columns (projected_rate, projected_low, projected_high, p_meet, required_rate,
+    # status): one row per unit_code from chitieu_lib.projection, merged onto the rates.
     from ..projection import RATES_COLUMNS, project
     projected = project(dossiers, catalog, units, as_of, decision=decision)
     rates = rates.merge(projected[["unit_code", *RATES_COLUMNS]], on="unit_code", how="left")
-    # ---- Projection columns go here (projected_rate, projected_low, projected_high, p_meet,
-    # required_rate, status): merge one row per unit_code onto `rates`, e.g.
-    #     rates = rates.merge(project(dossiers, catalog, units, as_of)[cols], on="unit_code", how="left")
-    # `dossiers`, `catalog`, `units` and `as_of` are all in scope. ----
 
     account = accounting(dossiers)
-    rates.attrs = {"decision": decision.number, "as_of": as_of.isoformat(), "rows": len(dossiers)}
+    rates.attrs = {"decision": decision.number, "as_of": as_of.isoformat(), "rows": len(dossiers),
+                   "synthetic": synthetic_inputs(args.dossiers)}
     account.attrs = {"ingest": dossiers.attrs.get("ingest", {})}
     return rates, account
 
@@ -118,6 +133,12 @@ def percent(value) -> str:
     return f"{value * 100:.1f}%".replace(".", ",")
 
 
+def _day_vi(iso: str) -> str:
+    """'2019-11-30' -> '30/11/2019' (how Vietnamese readers write days)."""
+    parts = iso.split("-")
+    return "/".join(reversed(parts)) if len(parts) == 3 else iso
+
+
 def render_table(rates, account) -> str:
     """The readable summary printed by ``chitieu rates`` (in Vietnamese)."""
     import pandas as pd
@@ -135,8 +156,11 @@ def render_table(rates, account) -> str:
         "Tỷ lệ": with_data["rate"].map(percent),
         "Đánh giá": with_data["met"].map({True: "Đạt", False: "Chưa đạt"}).fillna("—"),
     })
-    lines = [f"Tỷ lệ hồ sơ trực tuyến theo Quyết định {rates.attrs.get('decision', '')}, "
-             f"tính đến ngày {rates.attrs.get('as_of', '')}", ""]
+    lines = []
+    if rates.attrs.get("synthetic"):
+        lines.append("DỮ LIỆU MÔ PHỎNG — không phải số liệu thật (synthetic data, not real figures).")
+    lines += [f"Tỷ lệ hồ sơ trực tuyến theo Quyết định {rates.attrs.get('decision', '')}, "
+              f"tính đến ngày {_day_vi(rates.attrs.get('as_of', ''))}", ""]
     lines.append(table.to_string(index=False) if len(table) else "(không có hồ sơ nào được tính)")
     met = int(with_data["met"].fillna(False).sum())
     lines += ["", f"{met}/{len(with_data)} đơn vị có hồ sơ đạt chỉ tiêu; "

@@ -12,6 +12,10 @@ Reset semantics (what a report can and cannot see of the reports before it):
   ``os.environ``, ``sys.path`` and ``sys.argv``; modules imported by a report
   from outside the Python installation and the kit (a notebook's local helper
   module is imported afresh by the next report).
+- the garbage collector: objects alive after a reset are frozen (``gc.freeze``),
+  so the collection done by each reset does not walk pandas', matplotlib's
+  and the kit's objects again; the input history is kept in memory, not in
+  IPython's SQLite file (``%history`` of past sessions is empty).
 - kept (this is what makes the kernel warm): modules of the Python installation
   and the kit itself, preloaded at start (numpy, pandas, matplotlib, seaborn,
   chitieu_lib), and whatever those modules cache internally.
@@ -72,6 +76,9 @@ def _chitieu_setup(preload, keep_roots):
     mpl = sys.modules.get("matplotlib")
     state.rc = mpl.rcParams.copy() if mpl is not None else None
     sys.modules["_chitieu_warm_state"] = state
+    import gc
+    gc.collect()
+    gc.freeze()  # what is alive now lives as long as the kernel: later collections skip it
 _chitieu_setup(%r, %r)
 del _chitieu_setup
 """
@@ -105,6 +112,8 @@ def _chitieu_reset():
     warnings.filters[:] = state.filters
     warnings._filters_mutated()  # forget which warnings were already shown
     warnings.onceregistry.clear()
+    import gc
+    gc.freeze()  # reset() has just collected the report's garbage; skip the survivors from now on
 _chitieu_reset()  # the reset also removes _chitieu_reset from the namespace
 """
 
@@ -157,7 +166,10 @@ async def _start(cwd: str, startup_timeout: float) -> WarmKernel:
     km = AsyncKernelManager(kernel_name=KERNEL_NAME)
     # log_level: the kernel's own log (stderr of the worker), not the notebook's outputs;
     # ipykernel warns at every start that local TCP is unencrypted.
-    await km.start_kernel(cwd=cwd, extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    # hist_file: an in-memory input history (reset writes none to ~/.ipython's SQLite file,
+    # shared and locked by every kernel).
+    await km.start_kernel(cwd=cwd, extra_arguments=["--IPKernelApp.log_level=ERROR",
+                                                    "--HistoryManager.hist_file=:memory:"])
     kc = km.client()
     kc.start_channels()
     kernel = WarmKernel(km, kc, cwd)

@@ -172,7 +172,7 @@ def read_csv(path: Path, head: bytes | None = None,
     delimiter = sniff_delimiter(first_line)
     rows = _head_rows(text, delimiter)
     header_idx = _pick_header(rows, header_score)
-    # Lines above the header that are blank are skipped by csv too: count physical lines instead.
+    # The header may sit below a title block; pyarrow skips physical lines, so count those.
     headers = [unicodedata.normalize("NFC", h.strip()) for h in rows[header_idx]] if rows else []
     skip = _physical_line_of(text, delimiter, header_idx)
     names = [f"c{i}" for i in range(len(headers))]
@@ -187,20 +187,22 @@ def read_csv(path: Path, head: bytes | None = None,
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
 
-    try:
-        table = attempt(encoding)
-    except pa.ArrowInvalid as exc:
-        message = str(exc)
-        if "invalid UTF8" in message and encoding == "utf8":
-            encoding = sniff_encoding(path.read_bytes(), path, complete=True)   # raises if hopeless
+    for _ in range(2):
+        try:
             table = attempt(encoding)
-        elif "Expected" in message and "columns" in message:
-            raise InputError(_column_count_problem(path, encoding, delimiter, len(headers)),
-                             path=path) from None
-        else:
+            break
+        except pa.ArrowInvalid as exc:
+            message = str(exc)
+            if "invalid UTF8" in message and encoding == "utf8":
+                # The head was UTF-8 but a later part is not: judge the whole file.
+                encoding = sniff_encoding(path.read_bytes(), path, complete=True)   # raises if hopeless
+                continue
+            if "Expected" in message and "columns" in message:
+                raise InputError(_column_count_problem(path, encoding, delimiter, len(headers)),
+                                 path=path) from None
             raise InputError(f"cannot read as CSV: {message}", path=path) from None
-    except (UnicodeDecodeError, UnicodeError) as exc:
-        raise InputError(f"text encoding problem ({encoding}): {exc}", path=path) from None
+        except UnicodeError as exc:
+            raise InputError(f"text encoding problem ({encoding}): {exc}", path=path) from None
     header_row = skip + 1
     columns = [table.column(i) for i in range(table.num_columns)]
     return RawTable(path=path, headers=headers, columns=columns,

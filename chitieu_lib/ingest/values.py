@@ -12,8 +12,6 @@ distinct strings, take back): ten million rows hold a few hundred distinct dates
 
 from __future__ import annotations
 
-import unicodedata
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -125,7 +123,3 @@ def _channel_key(word: str) -> str:
     if key.endswith(" 0") and key[:-2].isdigit():
         key = key[:-2]
     return key
-
-
-def normalise_nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)

@@ -10,7 +10,7 @@ dossiers), :mod:`.share` (the online share's trend), :mod:`.simulate`
 >>> d = synthetic_year(n_units=4, seed=3, volume_scale=0.3)
 >>> out = project(d, synthetic_catalog(), None, "2019-06-30", seed=1)
 >>> len(out), bool(out["p_meet"].dropna().between(0, 1).all()), int(out["p_meet"].notna().sum())
-(162, True)
+(162, True, 4)
 """
 
 from __future__ import annotations
@@ -41,8 +41,10 @@ def _inputs(dossiers, catalog, units, as_of, decision):
     units = load_units(d) if units is None else units
     tu = units[units["target"].notna()].reset_index(drop=True)
     codes = pd.Index(tu["unit_code"].astype(str))
-    rows = dossiers[dossiers["received_date"].notna() & (dossiers["received_date"] <= as_of)
-                    & dossiers["unit_code"].isin(codes)]
+    # only the columns the model reads: filtering a wide frame of Arrow strings is what costs
+    d_cols = dossiers[["unit_code", "procedure_code", "received_date", "channel", "reason"]]
+    rows = d_cols[d_cols["received_date"].notna() & (d_cols["received_date"] <= as_of)
+                  & d_cols["unit_code"].isin(codes)]
     reason = rows["reason"].astype(str)
     counted = rows[reason == "counted"]
     seen = rows[reason.isin(["counted", "outside_window"])
@@ -56,7 +58,8 @@ def _model(dossiers, catalog, units, as_of, seed, n_sims, decision, period_ends_
     weights = volume.kind_weights(seen, start, min(as_of, end))
     vol = volume.remaining_volume(seen, catalog, codes, as_of, start, end, weights)
     k, n = share.weekly_counts(counted, codes, as_of, start)
-    fit = share.fit_share_model(k, n, tu[["level", "target"]])
+    fit = share.fit_share_model(k, n, tu[["level", "target"]], horizon=vol["expected"].shape[1])
+    eta, sd_par = share.forecast(fit, vol["expected"].shape[1])
     online = k.sum(axis=1)
     total = n.sum(axis=1)
     expected = vol["expected"]
@@ -69,11 +72,11 @@ def _model(dossiers, catalog, units, as_of, seed, n_sims, decision, period_ends_
             if total[i] == 0:
                 continue
             sims[code] = simulate.simulate_unit(
-                simulate.unit_rng(seed, code), theta=fit["theta"][i], cov=fit["cov"][i],
-                tau2=fit["tau2"], sigma2=fit["sigma2"], expected=expected[i],
+                simulate.unit_rng(seed, code), eta=eta[i], sd_par=sd_par[i],
+                omega2=fit["omega2"], sigma2=fit["sigma2"], tau2=fit["tau2"], expected=expected[i],
                 max_remaining=vol["max_remaining"][i], pace_sd=pace_sd[i], period_ends=period_ends,
                 n_sims=n_sims)
-    return dict(decision=d, as_of=as_of, end=end, units=tu, codes=codes, fit=fit, vol=vol,
+    return dict(decision=d, as_of=as_of, end=end, units=tu, codes=codes, fit=fit, eta=eta, vol=vol,
                 online=online, total=total, sims=sims, period_ends=period_ends)
 
 
@@ -109,10 +112,8 @@ def project(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.DataFrame |
         proj[i] = final.mean()
         low[i], high[i] = np.quantile(final, INTERVAL)
         p_meet[i] = np.mean(final >= target[i] - status.EPS)
-    # Online dossiers expected on the expected volume at the current pace (the trend's point forecast).
-    steps = simulate.damped_steps(vol["expected"].shape[1])
-    theta = m["fit"]["theta"]
-    fut_share = share.expit(theta[:, :1] + theta[:, 1:] * steps)
+    # Online dossiers expected on the expected volume at the current pace (the share's point forecast).
+    fut_share = share.expit(m["eta"])
     fut_online = np.where(has, (vol["expected"] * fut_share).sum(axis=1), np.nan)
     certain = has & status.certain_to_meet(online, total, target, max_rem)
     impossible = has & status.out_of_reach(online, total, target, max_rem)

@@ -1,25 +1,34 @@
-"""The online share's trend: a discounted binomial GLM on the logit scale, shrunk to the group.
+"""The online share's forecast: a combination of discounted binomial GLMs on the logit scale,
+weighted, and its spread calibrated, by the model's own out-of-sample errors inside the past.
 
 For unit u and week b before as_of (b = 0 is the week ending on as_of, t = −b):
 
     k_ub ~ Binomial(n_ub, p_ub),   logit p_ub = α_u + β_u·t
 
 fitted to weekly counts by penalised IRLS, all units at once (arrays of units ×
-weeks; a 2×2 solve per unit). Three choices, argued in docs/projection.md:
+weeks; a 2×2 solve per unit). The choices, argued in docs/projection.md:
 
-* Discounting. Week b enters the likelihood with weight δ^b (δ = 0.95, half-life
-  about 13.5 weeks): the power-discount form of West & Harrison's dynamic GLM,
-  so α_u is the level *now* and β_u the *current* slope, not a whole-year average.
-* Week-to-week drift. The logit share also wanders: a random walk (variance τ²
-  per week) plus a part that does not grow with the horizon (σ²). Both are
-  calibrated on the model's own recent forecasts: refit at as_of − h (h = 2, 4,
-  8, 13 weeks), forecast the last h weeks, and regress the excess squared logit
-  error (beyond binomial and parameter variance) on the random walk's factor
-  (h+1)(2h+1)/(6h). Pooled over units; see :func:`drift_variance`.
-* Shrinkage. Each unit's (α, β) gets a normal prior centred on its group (same
-  level and target) with the between-unit variance estimated by
-  DerSimonian–Laird (empirical Bayes). A unit with few dossiers stays near its
-  group; a busy unit is barely moved.
+* Candidates. Three *local levels* (β = 0) with likelihood discounts of
+  half-life 3, 6 and 12 weeks, and one *damped local trend* (δ = 0.95, the slope
+  projected with damping φ = 0.98 per week): West & Harrison's power-discount
+  dynamic GLM, so α_u is the level *now* and β_u the *current* slope.
+* Shrinkage. Each candidate's (α, β) gets a normal prior centred on the unit's
+  group (same level and target), between-unit variance by DerSimonian–Laird
+  (empirical Bayes). A unit with few dossiers stays near its group.
+* Rolling origin inside the past. From origins 2, 4, 6, … weeks before as_of
+  (each with at least 8 weeks of history) every candidate is refitted on the
+  data before the origin and forecasts the share of the next h weeks
+  (h = 1, 2, 4, 8, 13, 21, 34, as far as the data go). The errors on the logit
+  scale, beyond the binomial noise of the observed share and the parameter
+  variance of the forecast, give
+  - the combination weights: the convex combination with the least squared
+    error (stacking), pooled over the units of the same level — a trend only
+    gets weight where it has forecast better than a level in this very data set;
+  - the drift: excess variance of the h-week mean = s² + τ²·(h+1)(2h+1)/(6h),
+    a level error that does not grow with h plus a random walk (τ² per week),
+    by iteratively reweighted least squares, pooled over all units.
+  Nothing is assumed about how the shares move; what the past errors show is
+  carried forward (the random-walk part extrapolates them to longer horizons).
 
 >>> import numpy as np
 >>> k = np.array([[30., 30, 30, 30]]); n = np.array([[100., 100, 100, 100]])
@@ -33,17 +42,29 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import optimize
 
-DISCOUNT = 0.95            # weekly discount factor δ of the likelihood (half-life ≈ 13.5 weeks)
-DAMPING = 0.98             # weekly damping φ of the trend when projecting (see simulate.py)
+DISCOUNT = 0.95            # weekly discount δ of the trend candidate's likelihood (half-life ≈ 13.5 weeks)
+DAMPING = 0.98             # weekly damping φ of the trend when projecting
+LEVEL_HALF_LIVES = (3, 6, 12)     # weeks: the local-level candidates (a short, a middle, a long memory)
 MIN_GROUP = 4              # units with data needed to estimate a group's prior
 PRIOR_SD_FLOOR = (0.15, 0.01)    # (level, weekly slope): never shrink harder than this
 WEAK_PRIOR_SD = (3.0, 0.2)
-HORIZONS = (2, 4, 8, 13)     # weeks: the model's own recent forecasts that calibrate the drift
+FLAT = 1e10                # prior precision that holds β at 0 (a local level)
+MIN_HISTORY = 8            # weeks of data before an in-sample origin
+ORIGIN_STEP = 2            # weeks between in-sample origins
+BLOCKS = (1, 2, 4, 8, 13, 21, 34)   # weeks ahead whose mean share is scored
+MIN_BLOCK_N = 20           # dossiers in a scored block (and in its history)
 
 
 def expit(x):
     return 1.0 / (1.0 + np.exp(-x))
+
+
+def candidates() -> list[tuple[str, float, bool]]:
+    """(name, likelihood discount, has a trend) of each candidate forecaster."""
+    out = [(f"level{h}", 0.5 ** (1 / h), False) for h in LEVEL_HALF_LIVES]
+    return out + [("trend", DISCOUNT, True)]
 
 
 def weekly_counts(counted: pd.DataFrame, unit_codes, as_of: pd.Timestamp,
@@ -90,55 +111,6 @@ def fit_trend(k, n, *, discount=DISCOUNT, prior_mean, prior_prec, extra_var=0.0,
     return {"theta": theta, "cov": np.linalg.inv(a)}
 
 
-def rw_block_factor(h: int) -> float:
-    """Variance of the mean of a random walk with unit steps over weeks 1..h: (h+1)(2h+1)/(6h)."""
-    return (h + 1) * (2 * h + 1) / (6 * h)
-
-
-def drift_variance(k, n, groups: pd.DataFrame, *, discount=DISCOUNT, damping=DAMPING,
-                   horizons=HORIZONS, min_history=8, min_n=30) -> tuple[float, float]:
-    """τ²: the random-walk variance per week of the logit share, from the model's own recent errors.
-
-    For each horizon h, the model is fitted on the weeks before as_of − h and
-    forecasts the share of the last h weeks. Its squared error on the logit
-    scale, minus the binomial variance of the observed share and the variance
-    of the forecast from the parameters, is what drift must explain; a random
-    walk contributes τ²·(h+1)(2h+1)/(6h) to it. Pooled over units and horizons.
-    Misspecification of the trend also shows up here, so the intervals widen
-    when the model forecasts badly.
-    """
-    xs, ys, ws = [], [], []
-    for h in horizons:
-        if n.shape[1] - h < min_history:
-            continue
-        past_k, past_n = k[:, h:], n[:, h:]
-        fit = _fit_with_priors(past_k, past_n, groups, discount=discount)
-        steps = np.cumsum(damping ** np.arange(1, h + 1))[::-1]     # week b < h is h − b weeks ahead
-        eta = fit["theta"][:, :1] + fit["theta"][:, 1:] * steps
-        big_k, big_n = k[:, :h].sum(axis=1), n[:, :h].sum(axis=1)
-        # the empirical logit is unbiased only away from 0 and n: keep blocks with >= 5 of each
-        ok = ((big_n >= min_n) & (past_n.sum(axis=1) >= min_n) & (big_k >= 5) & (big_n - big_k >= 5))
-        if not ok.any():
-            continue
-        p_hat = (n[:, :h] * expit(eta)).sum(axis=1) / np.maximum(big_n, 1)
-        p_hat = np.clip(p_hat, 1e-4, 1 - 1e-4)
-        err = np.log((big_k + 0.5) / (big_n - big_k + 0.5)) - np.log(p_hat / (1 - p_hat))
-        v_obs = 1 / (big_k + 0.5) + 1 / (big_n - big_k + 0.5)
-        g = np.stack([np.ones(len(n)), np.full(len(n), steps.mean())], axis=1)
-        v_par = np.einsum("ui,uij,uj->u", g, fit["cov"], g)
-        xs.append(rw_block_factor(h)), ys.append(float(np.mean((err ** 2 - v_obs - v_par)[ok])))
-        ws.append(int(ok.sum()))
-    if not xs:
-        return 0.0, 0.0
-    if len(xs) == 1:       # one horizon: all the excess error is drift
-        return max(ys[0] / xs[0], 0.0), 0.0
-    # excess = s2 + tau2 · f(h): a level that does not grow with h (week shocks, a wrong level) and a
-    # part that does (drift); weighted least squares over horizons.
-    slope, intercept = np.polyfit(xs, ys, 1, w=np.sqrt(ws))
-    tau2 = max(float(slope), 0.0)
-    return tau2, max(float(np.average(ys, weights=ws) - tau2 * np.average(xs, weights=ws)), 0.0)
-
-
 def _dersimonian_laird(est, var):
     """Random-effects mean and between-unit variance of estimates with known variances."""
     w = 1 / var
@@ -179,23 +151,196 @@ def group_priors(theta, cov, has_data, groups: pd.DataFrame) -> tuple[np.ndarray
     return mean, prec
 
 
-def _fit_with_priors(k, n, groups, *, discount=DISCOUNT) -> dict:
-    """Weak-prior fit → group priors (empirical Bayes) → shrunk fit."""
+def rw_block_factor(h):
+    """Variance of the mean of a random walk with unit steps over weeks 1..h: (h+1)(2h+1)/(6h)."""
+    h = np.asarray(h, dtype=float)
+    return (h + 1) * (2 * h + 1) / (6 * h)
+
+
+def _fit_with_priors(k, n, groups, *, discount=DISCOUNT, trend=True) -> dict:
+    """Weak-prior fit → group priors (empirical Bayes) → shrunk fit. ``trend=False``: β held at 0."""
     n_units = len(n)
     has_data = n.sum(axis=1) > 0
     pooled = (k.sum() + 0.5) / (n.sum() + 1.0)
     weak_mean = np.tile([np.log(pooled / (1 - pooled)), 0.0], (n_units, 1))
     weak_prec = np.tile(np.diag([1 / WEAK_PRIOR_SD[0] ** 2, 1 / WEAK_PRIOR_SD[1] ** 2]), (n_units, 1, 1))
+    if not trend:
+        weak_prec[:, 1, 1] = FLAT
     first = fit_trend(k, n, discount=discount, prior_mean=weak_mean, prior_prec=weak_prec)
     mean, prec = group_priors(first["theta"], first["cov"], has_data, groups)
+    if not trend:
+        mean[:, 1], prec[:, 1, 1] = 0.0, FLAT
     final = fit_trend(k, n, discount=discount, prior_mean=mean, prior_prec=prec)
     final.update(prior_mean=mean, prior_prec=prec)
     return final
 
 
-def fit_share_model(k, n, groups: pd.DataFrame, *, discount=DISCOUNT) -> dict:
-    """The shrunk trend fit and the drift variance τ² (arrays per unit)."""
-    final = _fit_with_priors(k, n, groups, discount=discount)
-    tau2, s2 = drift_variance(k, n, groups, discount=discount)
-    final.update(tau2=tau2, sigma2=s2)
-    return final
+def fit_candidates(k, n, groups) -> list[dict]:
+    """Every candidate fitted to the same weeks (see :func:`candidates`)."""
+    return [_fit_with_priors(k, n, groups, discount=disc, trend=tr) for _, disc, tr in candidates()]
+
+
+def candidate_paths(fits, n_ahead: int, damping=DAMPING) -> tuple[np.ndarray, np.ndarray]:
+    """Logit forecasts and their parameter variances for weeks 1..n_ahead: arrays candidates × units × weeks."""
+    steps = np.cumsum(damping ** np.arange(1, n_ahead + 1))
+    etas, vpars = [], []
+    for fit in fits:
+        th, cov = fit["theta"], fit["cov"]
+        etas.append(th[:, :1] + th[:, 1:] * steps)
+        vpars.append(cov[:, :1, 0] + 2 * cov[:, :1, 1] * steps + cov[:, 1:, 1] * steps ** 2)
+    return np.array(etas), np.maximum(np.array(vpars), 0.0)
+
+
+def origin_errors(k, n, groups, *, blocks=BLOCKS, step=ORIGIN_STEP, min_history=MIN_HISTORY,
+                  min_n=MIN_BLOCK_N) -> dict:
+    """Out-of-sample errors of every candidate inside the past (rolling origin before as_of).
+
+    For each origin m weeks before as_of the candidates are fitted on weeks
+    b ≥ m only and forecast the mean share of the next h weeks (b = m−1 … m−h).
+    Returns flat arrays over the scored (unit, origin, h) blocks: ``unit``, ``h``,
+    ``err`` (candidates × blocks: empirical logit of the block minus the logit
+    of the forecast share), ``v_obs`` (binomial variance of the empirical logit),
+    ``v_par`` (candidates × blocks).
+    """
+    out = {"unit": [], "h": [], "err": [], "v_obs": [], "v_par": []}
+    n_weeks = n.shape[1]
+    for m in range(step, n_weeks - min_history + 1, step):
+        past_k, past_n = k[:, m:], n[:, m:]
+        fits = fit_candidates(past_k, past_n, groups)
+        eta, vpar = candidate_paths(fits, m)                   # week j = 1..m ahead is b = m − j
+        hist_ok = past_n.sum(axis=1) >= min_n
+        for h in blocks:
+            if h > m:
+                break
+            cols = np.arange(m - 1, m - h - 1, -1)              # b of weeks 1..h ahead
+            big_k, big_n = k[:, cols].sum(axis=1), n[:, cols].sum(axis=1)
+            ok = hist_ok & (big_n >= min_n)
+            if not ok.any():
+                continue
+            w = n[ok][:, cols] / big_n[ok, None]               # the block's own weekly weights
+            p_hat = np.clip((w * expit(eta[:, ok, :h])).sum(axis=2), 1e-6, 1 - 1e-6)
+            kk, nn = big_k[ok], big_n[ok]
+            emp = np.log((kk + 0.5) / (nn - kk + 0.5))
+            out["unit"].append(np.flatnonzero(ok))
+            out["h"].append(np.full(ok.sum(), h))
+            out["err"].append(emp - np.log(p_hat / (1 - p_hat)))
+            out["v_obs"].append(1 / (kk + 0.5) + 1 / (nn - kk + 0.5))
+            out["v_par"].append((w * vpar[:, ok, :h]).sum(axis=2))
+    if not out["unit"]:
+        n_c = len(candidates())
+        return {"unit": np.zeros(0, int), "h": np.zeros(0), "err": np.zeros((n_c, 0)), "v_obs": np.zeros(0),
+                "v_par": np.zeros((n_c, 0))}
+    return {key: np.concatenate(v, axis=-1) for key, v in out.items()}
+
+
+def _pool_index(groups: pd.DataFrame, has: np.ndarray) -> list[np.ndarray]:
+    """Units pooled for each unit's combination weights: its level, or everyone if too few."""
+    level = groups["level"].to_numpy()
+    pools = []
+    for lv in level:
+        members = (level == lv) & has
+        pools.append(members if members.sum() >= MIN_GROUP else has)
+    return pools
+
+
+def horizon_blocks(scored_h: np.ndarray, horizon: int) -> np.ndarray:
+    """Which scored blocks judge a forecast of the next ``horizon`` weeks: the horizon-matched ones.
+
+    What counts for the final rate is the mean share over all remaining weeks,
+    so candidates are compared on blocks as long as that, as far as the past
+    allows: lengths between half of min(horizon, longest scored) and the horizon.
+    (A short memory wins one week ahead and loses over months.)
+    """
+    if scored_h.size == 0:
+        return np.zeros(0, bool)
+    reach = min(max(horizon, 1), scored_h.max())
+    return (scored_h >= reach / 2) & (scored_h <= max(horizon, 1))
+
+
+def combination_weights(errs: dict, groups: pd.DataFrame, horizon: int | None = None) -> np.ndarray:
+    """Units × candidates: the convex combination with the least out-of-sample squared error.
+
+    Stacking (Breiman 1996; constrained Granger–Ramanathan): weights ≥ 0 summing
+    to 1 that minimise Σ π_i (Σ_c w_c e_ci)², pooled over the units of the
+    unit's level (everyone if fewer than MIN_GROUP units were scored). Each
+    block is weighted by its precision π_i = 1 / (binomial variance + pooled
+    excess), so that a handful of dossiers does not drown a busy unit's clear
+    verdict. Unlike inverse-MSE weights, noise common to all candidates does
+    not flatten the weights. Equal weights where nothing could be scored.
+    """
+    n_units, n_c = len(groups), errs["err"].shape[0]
+    weights = np.full((n_units, n_c), 1 / n_c)
+    if errs["err"].shape[1] == 0:
+        return weights
+    if horizon is not None:
+        keep = horizon_blocks(errs["h"], horizon)
+        errs = {"unit": errs["unit"][keep], "h": errs["h"][keep], "err": errs["err"][:, keep],
+                "v_obs": errs["v_obs"][keep], "v_par": errs["v_par"][:, keep]}
+    has = np.zeros(n_units, bool)
+    has[errs["unit"]] = True
+    done = {}
+    for i, pool in enumerate(_pool_index(groups, has)):
+        key = pool.tobytes()
+        if key not in done:
+            sel = pool[errs["unit"]]
+            done[key] = _stack(errs["err"][:, sel], errs["v_obs"][sel], errs["v_par"][:, sel]) \
+                if sel.any() else np.full(n_c, 1 / n_c)
+        weights[i] = done[key]
+    return weights
+
+
+def _stack(err, v_obs, v_par) -> np.ndarray:
+    """Simplex weights minimising the precision-weighted squared error of the combination."""
+    excess = max(float(np.mean(err ** 2 - v_obs - v_par)), 1e-4)
+    sw = 1 / np.sqrt(v_obs + excess)
+    a = (err * sw).T                                        # blocks × candidates
+    big = 1e3 * np.sqrt(np.sum(a ** 2))                     # the sum-to-one row, weighted heavily
+    a = np.vstack([a, np.full(err.shape[0], big)])
+    b = np.r_[np.zeros(err.shape[1]), big]
+    w = optimize.nnls(a, b)[0]
+    return w / w.sum()
+
+
+def drift_variance(errs: dict, weights: np.ndarray, iters: int = 5) -> tuple[float, float, float]:
+    """(ω², s², τ²) of the combined forecast's error, from its out-of-sample errors, pooled over units.
+
+    The excess squared error of an h-week mean share (beyond binomial and
+    parameter variance, on the logit scale) is modelled as
+
+        ω²/h + s² + τ²·(h+1)(2h+1)/(6h)
+
+    week-to-week noise beyond the binomial (overdispersion: it averages out
+    over long blocks), a level error that does not grow with h, and a random
+    walk. Fitted by non-negative weighted least squares with weights
+    1 / (binomial variance + current fit)², the variance of a squared normal error.
+    """
+    if errs["err"].shape[1] == 0:
+        return 0.0, 0.0, 0.0
+    w = weights[errs["unit"]].T                                   # candidates × blocks
+    err = (w * errs["err"]).sum(axis=0)
+    v_par = (w * errs["v_par"]).sum(axis=0)
+    y = err ** 2 - errs["v_obs"] - v_par
+    h = errs["h"].astype(float)
+    x = np.stack([1 / h, np.ones_like(h), rw_block_factor(h)], axis=1)
+    coef = np.array([0.0, max(float(np.mean(y)), 0.0), 0.0])
+    for _ in range(iters):
+        sw = 1 / (errs["v_obs"] + v_par + x @ coef)
+        coef = optimize.nnls(x * sw[:, None], y * sw)[0]
+    return float(coef[0]), float(coef[1]), float(coef[2])
+
+
+def fit_share_model(k, n, groups: pd.DataFrame, horizon: int | None = None) -> dict:
+    """Candidates fitted on all weeks, their combination weights for ``horizon`` weeks ahead, the drift."""
+    errs = origin_errors(k, n, groups)
+    weights = combination_weights(errs, groups, horizon)
+    omega2, s2, tau2 = drift_variance(errs, weights)
+    return {"fits": fit_candidates(k, n, groups), "weights": weights, "omega2": omega2, "sigma2": s2,
+            "tau2": tau2,
+            "n_scored": errs["err"].shape[1]}
+
+
+def forecast(model: dict, n_ahead: int) -> tuple[np.ndarray, np.ndarray]:
+    """Combined logit forecast (units × weeks ahead) and the sd of its parameter error."""
+    eta, vpar = candidate_paths(model["fits"], n_ahead)
+    w = model["weights"].T[:, :, None]
+    return (w * eta).sum(axis=0), np.sqrt((w * vpar).sum(axis=0))

@@ -2,13 +2,15 @@
 
 One draw of the rest of the window for unit u:
 
-1. the trend's parameters (α, β) ~ N(θ̂_u, Σ_u) (their estimation error);
-2. the logit share in future week j: α + β·(φ + φ² + … + φ^j) + RW_j + ε_j, a damped
-   trend (φ = DAMPING), a random walk RW with variance τ² per week and
-   week noise ε ~ N(0, σ²) (the drift of the share);
-3. the volume: a pace multiplier g ~ lognormal (uncertainty of the pace), then
+1. the logit share in future week j: η̂_j + e_par·z₀ + c + RW_j + ε_j, where η̂
+   is the combined forecast (:mod:`.share`), z₀ ~ N(0, 1) its parameter error
+   (fully correlated over the weeks), c ~ N(0, s²) a level error that does not
+   grow with the horizon, RW a random walk with variance τ² per week and
+   ε_j ~ N(0, ω²) week-to-week noise beyond the binomial — ω², s² and τ²
+   calibrated on the out-of-sample errors of the same forecast inside the past;
+2. the volume: a pace multiplier g ~ lognormal (uncertainty of the pace), then
    weekly counts ~ Poisson(g·E_uj), never above the stated upper bound;
-4. the online count ~ Binomial(N, p̄) per period (binomial noise), drawn by the
+3. the online count ~ Binomial(N, p̄) per period (binomial noise), drawn by the
    inverse CDF from one uniform per period so that a higher share never gives
    fewer online dossiers in the same draw (common random numbers: p_meet is
    monotone in the share).
@@ -38,27 +40,26 @@ def unit_rng(seed: int, unit_code: str) -> np.random.Generator:
     return np.random.default_rng([int(seed), zlib.crc32(str(unit_code).encode("utf-8"))])
 
 
-def simulate_unit(rng, *, theta, cov, tau2, sigma2, expected, max_remaining, pace_sd,
-                  period_ends, n_sims=N_SIMS, damping=DAMPING) -> tuple[np.ndarray, np.ndarray]:
+def simulate_unit(rng, *, eta, sd_par, omega2, sigma2, tau2, expected, max_remaining, pace_sd,
+                  period_ends, n_sims=N_SIMS) -> tuple[np.ndarray, np.ndarray]:
     """Online and total dossiers received after as_of, cumulated to each period end.
 
-    ``expected``: expected dossiers per future week; ``period_ends``: index of
-    the last week of each period (the last one is the window's last week).
-    Returns two arrays (sims × periods).
+    ``eta``, ``sd_par``: the forecast logit share per future week and the sd of
+    its parameter error; ``expected``: expected dossiers per future week;
+    ``period_ends``: index of the last week of each period (the last one is the
+    window's last week). Returns two arrays (sims × periods).
     """
     n_weeks = len(expected)
-    z_theta = rng.standard_normal((n_sims, 2))
+    z_par = rng.standard_normal((n_sims, 1))
+    z_level = rng.standard_normal((n_sims, 1))
     z_rw = rng.standard_normal((n_sims, n_weeks))
-    z_eps = rng.standard_normal((n_sims, n_weeks))
+    z_week = rng.standard_normal((n_sims, n_weeks))
     z_pace = rng.standard_normal(n_sims)
     u_binom = rng.random((n_sims, len(period_ends)))
     vol_rng = np.random.default_rng(rng.integers(2**63))
 
-    chol = np.linalg.cholesky(cov + 1e-12 * np.eye(2))
-    ab = theta + z_theta @ chol.T
-    eta = (ab[:, :1] + ab[:, 1:] * damped_steps(n_weeks, damping)
-           + np.sqrt(tau2) * np.cumsum(z_rw, axis=1) + np.sqrt(sigma2) * z_eps)
-    p = expit(eta)
+    p = expit(eta[None, :] + sd_par[None, :] * z_par + np.sqrt(sigma2) * z_level
+              + np.sqrt(tau2) * np.cumsum(z_rw, axis=1) + np.sqrt(omega2) * z_week)
 
     g = np.exp(pace_sd * z_pace - pace_sd ** 2 / 2)
     counts = vol_rng.poisson(g[:, None] * expected[None, :])
