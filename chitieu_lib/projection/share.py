@@ -290,15 +290,11 @@ def combination_weights(errs: dict, groups: pd.DataFrame, horizon: int | None = 
 
 
 def _stack(err, v_obs, v_par) -> np.ndarray:
-    """Simplex weights minimising the precision-weighted squared error of the combination."""
-    excess = max(float(np.mean(err ** 2 - v_obs - v_par)), 1e-4)
-    sw = 1 / np.sqrt(v_obs + excess)
-    a = (err * sw).T                                        # blocks × candidates
-    big = 1e3 * np.sqrt(np.sum(a ** 2))                     # the sum-to-one row, weighted heavily
-    a = np.vstack([a, np.full(err.shape[0], big)])
-    b = np.r_[np.zeros(err.shape[1]), big]
-    w = optimize.nnls(a, b)[0]
-    return w / w.sum()
+    """Inverse excess mean squared error weights (Bates & Granger 1969), precision-weighted blocks."""
+    excess = err ** 2 - v_obs - v_par                       # candidates × blocks
+    sw = 1 / (v_obs + max(float(np.mean(excess)), 1e-4))
+    mse = np.maximum((excess * sw).sum(axis=1) / sw.sum(), 1e-4)
+    return (1 / mse) / (1 / mse).sum()
 
 
 def drift_variance(errs: dict, weights: np.ndarray, iters: int = 5) -> tuple[float, float, float]:
