@@ -44,5 +44,12 @@ render: $(STAMP)
 # The README's main command: every report, code-free HTML, and outputs/index.html.
 reports: sample ingest render
 
+# Benchmarks (bench/README.md): print seconds and ratios against baselines run in the same go.
+# BENCH_LIMIT: reports the slow papermill baseline runs on (the rest is extrapolated; 0 = all).
+BENCH_LIMIT ?= 12
+bench: $(STAMP)
+	$(BIN)/python bench/bench_render.py --limit $(BENCH_LIMIT)
+	$(BIN)/python bench/bench_ingest.py
+
 clean:
 	rm -rf outputs/* data/processed/* .pytest_cache

@@ -107,8 +107,8 @@ def chitieu_render(out: Path, processed: Path, as_of: str, workers, codes=None) 
 
 def floor_child(jobs_file: str) -> None:
     """In the child: execute every job's code cells in one warm kernel; print the seconds."""
-    import nbformat
     from jupyter_core.utils import run_sync
+    from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
     from chitieu_lib.engine import kernels
@@ -127,7 +127,7 @@ def floor_child(jobs_file: str) -> None:
     execute = run_sync(execute)
     sources = []
     for notebook, parameters in jobs:
-        nb = parameterize_notebook(nbformat.read(notebook, as_version=4), parameters, False,
+        nb = parameterize_notebook(load_notebook_node(notebook), parameters, False,
                                    kernel_name="python3")
         sources.append([c.source for c in nb.cells if c.cell_type == "code"])
     kernel = kernels.get_kernel(os.getcwd())
@@ -144,9 +144,11 @@ def floor_child(jobs_file: str) -> None:
 def warm_floor(planned) -> float:
     jobs_file = DATA / "floor_jobs.json"
     jobs_file.write_text(json.dumps([[str(p.job.notebook), p.job.parameters] for p in planned]))
-    out = subprocess.run([sys.executable, __file__, "--floor-child", str(jobs_file)], check=True,
-                         capture_output=True, text=True, cwd=ROOT).stdout
-    return json.loads(out.strip().splitlines()[-1])["seconds"]
+    done = subprocess.run([sys.executable, __file__, "--floor-child", str(jobs_file)],
+                          capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"the warm-kernel floor failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
 
 
 def same_notebooks(subset, baseline_dir: Path, render_dir: Path) -> str:
@@ -179,7 +181,7 @@ def main(argv=None) -> int:
     out = DATA / "render"
     shutil.rmtree(out, ignore_errors=True)
     planned, as_of = planned_jobs(processed, out / "chitieu")
-    subset = spread(planned, args.limit)
+    subset = spread(planned, args.limit) if args.limit else planned
     n_all, n_sub = len(planned), len(subset)
     print(f"{n_all} reports (as of {as_of}); baseline on {n_sub}"
           f"{' (extrapolated)' if n_sub < n_all else ''}; cores: {os.cpu_count()}", flush=True)

@@ -30,3 +30,21 @@ def test_backtest_on_a_simulated_year():
     assert s.loc["model", "mae"] < s.loc["carry", "mae"]
     assert s.loc["model", "brier"] < s.loc["carry", "brier"]
     assert 0.5 <= s.loc["model", "coverage80"] <= 1.0
+
+
+def _coverage_and_scores(dynamics, seed):
+    units = load_units()
+    d = synthetic_year(n_units=60, seed=seed, volume_scale=1.0, dynamics=dynamics)
+    det = backtest(d, synthetic_catalog(), units, seed=0, n_sims=300,
+                   as_of_dates=["2019-04-30", "2019-06-30", "2019-08-31", "2019-09-30"])
+    return score(det).set_index("method")
+
+
+def test_interval_coverage_near_nominal_when_shares_move_in_steps():
+    # A different world from the one above: flat shares with level shifts at random weeks. The truth is
+    # known (the simulated final rates); the 80% interval must cover about 80% of them (n = 240, a
+    # binomial sd of 0.026 around 0.8), and the model must not lose to carrying the rate forward.
+    s = _coverage_and_scores("steps", seed=31)
+    assert s.loc["model", "n"] == 240
+    assert 0.70 <= s.loc["model", "coverage80"] <= 0.90
+    assert s.loc["model", "brier"] < s.loc["carry", "brier"]

@@ -231,3 +231,55 @@ def test_bad_arguments():
         run_jobs([], engine="cold")
     with pytest.raises(ValueError, match="scheduler"):
         run_jobs([], executor="dask")
+
+
+# --------------------------------------------------------------------------------------------
+# Performance fix made for bench/bench_ingest.py in chitieu_lib/ingest/values.py (parse_dates
+# cuts the time of day off each distinct text in Arrow, then parses each distinct day once): same dates as parsing each
+# value on its own with the original per-value code.
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+_DATE_CHARS = "0123456789/-.:T Tx\t\n\x0b\x1c\x85\xa0\u2009\u2028\u3000\u200b\ufeff"
+_DATE_TEXTS = st.one_of(
+    st.none(),
+    st.text(alphabet=_DATE_CHARS, max_size=14),
+    st.builds(lambda d, m, y, sep, tail: f"{d}/{m}/{y}{sep}{tail}", st.integers(0, 35),
+              st.integers(0, 14), st.integers(1999, 2100),
+              st.sampled_from(["", " ", "T", "\xa0", "\t", "\u3000", "\n"]),
+              st.sampled_from(["", "08:30", "8:30:15 SA", "x", "T1"])),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(_DATE_TEXTS, max_size=30))
+def test_parse_dates_fast_path_matches_per_value_parsing(texts):
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from chitieu_lib.ingest.values import _parse_unique_dates, parse_dates
+
+    got = parse_dates(pa.array(texts, type=pa.string())).to_numpy()
+    known = [t for t in texts if t is not None]
+    one_by_one = dict(zip(known, _parse_unique_dates(pd.Series(known, dtype="str")))) if known else {}
+    expected = [np.datetime64("NaT") if t is None else one_by_one[t] for t in texts]
+    assert [str(x) for x in got] == [str(np.datetime64(x, "ns")) for x in expected]
+
+
+class _KillsTheWorker:
+    """Unpickling this in a worker process kills that process (not its kernel)."""
+
+    def __reduce__(self):
+        return (os._exit, (3,))
+
+
+@pytest.mark.slow
+def test_dead_worker_process_fails_its_job_only(tmp_path, light_kernels):
+    nb = write_nb(tmp_path / "r.ipynb", "print(unit)")
+    jobs = [job(tmp_path, nb, f"ok{i}", unit=f"U{i}") for i in range(3)]
+    jobs.insert(1, job(tmp_path, nb, "killer", unit=_KillsTheWorker()))
+    results = run_jobs(jobs, workers=2, progress=False, cell_timeout=60)
+    assert {r.job.name: r.ok for r in results} == {"ok0": True, "killer": False, "ok1": True, "ok2": True}
+    assert results[1].error.startswith("worker process died")

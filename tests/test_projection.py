@@ -166,3 +166,57 @@ def test_fan_ends_where_projection_ends(year):
     assert (f["q10"] <= f["q50"]).all() and (f["q50"] <= f["q90"]).all()
     # the final point is the projection (mean to Monte Carlo precision of another aggregation)
     assert f["mean"].iloc[-1] == pytest.approx(out.loc[u, "projected_rate"], abs=0.01)
+
+
+def test_rw_block_factor_by_hand():
+    from chitieu_lib.projection.share import rw_block_factor
+    # mean of a unit-step random walk over weeks 1..h: var = Σ_j (h − j + 1)² / h² = (h+1)(2h+1)/(6h)
+    for h in (1, 2, 5, 13):
+        by_hand = sum((h - j + 1) ** 2 for j in range(1, h + 1)) / h ** 2
+        assert rw_block_factor(h) == pytest.approx(by_hand)
+
+
+def test_quantile_calibration_is_one_for_normal_errors_and_less_for_heavy_tails():
+    from chitieu_lib.projection.share import _quantile_calibration
+    rng = np.random.default_rng(0)
+    v = np.full(20000, 0.04)
+    normal = rng.normal(0, 0.2, 20000)
+    assert _quantile_calibration(normal, np.zeros_like(v), v) == pytest.approx(1.0, abs=0.05)
+    # most errors small, a few large (same variance): the 80% interval needs less than the variance says
+    heavy = np.where(rng.random(20000) < 0.9, rng.normal(0, 0.1, 20000), rng.normal(0, 0.2 * np.sqrt(7.3), 20000))
+    assert _quantile_calibration(heavy, np.zeros_like(v), v) < 0.6
+
+
+def _weekly(path, n_units=40, n_per_week=400, seed=0):
+    """Weekly counts (b = 0 is the latest week) of units whose logit share follows ``path`` (oldest first)."""
+    rng = np.random.default_rng(seed)
+    p = 1 / (1 + np.exp(-path))[::-1]
+    n = np.full((n_units, len(path)), float(n_per_week))
+    return rng.binomial(n.astype(int), p).astype(float), n
+
+
+def test_combination_weights_follow_the_data():
+    from chitieu_lib.projection import share
+    groups = pd.DataFrame({"level": ["district"] * 40, "target": [0.35] * 40})
+    names = [c[0] for c in share.candidates()]
+    # a steady rise of 0.05 logit a week: the trend must carry most of the weight
+    k, n = _weekly(-1.5 + 0.05 * np.arange(30))
+    w = share.fit_share_model(k, n, groups, horizon=13)["weights"][0]
+    assert w[names.index("trend")] > 0.6
+    # a flat share: the trend must get little weight, the long memories most
+    k, n = _weekly(np.full(30, -1.0), seed=1)
+    w = share.fit_share_model(k, n, groups, horizon=13)["weights"][0]
+    assert w[names.index("trend")] < 0.3
+    assert w[names.index("mean")] + w[names.index("level12")] > 0.5
+
+
+def test_synthetic_dynamics():
+    flat = synthetic_year(n_units=3, seed=2, dynamics="flat", volume_scale=2.0)
+    c = flat[flat["reason"] == "counted"]
+    on = c.assign(on=c["channel"] == "online", half=c["received_date"] < "2019-06-01")
+    # constant share: the two halves of the year agree within binomial noise
+    g = on.groupby(["unit_code", "half"])["on"].agg(["mean", "size"]).unstack()
+    se = np.sqrt(g[("mean", True)] * (1 - g[("mean", True)]) * (1 / g[("size", True)] + 1 / g[("size", False)]))
+    assert ((g[("mean", True)] - g[("mean", False)]).abs() < 4 * se).all()
+    with pytest.raises(ValueError):
+        synthetic_year(n_units=1, dynamics="chaos")

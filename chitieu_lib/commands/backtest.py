@@ -1,14 +1,15 @@
 """Rolling-origin evaluation of the projection on a complete year.
 
   chitieu backtest --dossiers PATH [PATH ...] --catalog PATH [--units PATH] [--seed N]
-                   [--out backtest.csv] [--plot calibration.png] [--decision FILE]
+                   [--out backtest.csv] [--plot calibration.png] [--note TEXT] [--decision FILE]
 
 At each month end from 31/3 to 31/10 the projection sees only the dossiers received
 up to that day and is compared with each unit's true final rate (all counted dossiers
 of the window). Printed: MAE of projected_rate, coverage of the 80% interval and Brier
 score of p_meet, for the model and for two naive rules measured in the same run
 (carry: the rate so far; last3: the last three months' share applied to the rest).
---out writes one row per as-of date × unit × method; --plot a calibration chart.
+--out writes one row per as-of date × unit × method; --plot a calibration chart
+(--note: a footer line for it, e.g. that the data are synthetic).
 Nothing is written if anything fails.
 """
 
@@ -30,6 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="simulation seed (default: %(default)s)")
     parser.add_argument("--out", metavar="backtest.csv", help="where to write the detail")
     parser.add_argument("--plot", metavar="calibration.png", help="where to draw the calibration chart")
+    parser.add_argument("--note", metavar="TEXT", help="footer line of the chart (e.g. that the data are synthetic)")
     parser.add_argument("--decision", metavar="FILE", help="decision TOML (default: 817/QĐ-UBND of 2019)")
 
 
@@ -86,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             staged.append(_stage(args.out, lambda p: detail.to_csv(p, index=False, encoding="utf-8")))
         if args.plot:
             from ..backtest import calibration_plot
-            staged.append(_stage(args.plot, lambda p: calibration_plot(detail, p)))
+            staged.append(_stage(args.plot, lambda p: calibration_plot(detail, p, note=args.note)))
         for tmp, path in staged:
             os.replace(tmp, path)
     except OSError as exc:

@@ -5,7 +5,9 @@ Normalised (removed or blanked), and nothing else:
 - ``metadata.papermill``: ``start_time``, ``end_time``, ``duration`` (of the
   notebook and of each cell) and the notebook's ``input_path``/``output_path``;
 - ``metadata.execution`` of each cell (nbclient's timestamps);
-- the ``id`` of the injected-parameters cell (papermill draws a random one);
+- cell ``id``s: papermill draws a random one for the injected-parameters cell,
+  and nbformat draws random ones for every cell of a notebook stored without ids
+  (nbformat 4.4, as this project's notebooks are);
 - the kernel's process id in the file names IPython gives cells
   (``/tmp/ipykernel_<pid>/``), which appear in warnings and tracebacks.
 
@@ -41,8 +43,7 @@ def normalised(nb) -> dict:
         cmeta.pop("execution", None)
         for key in _VOLATILE_TIMES:
             cmeta.get("papermill", {}).pop(key, None)
-        if "injected-parameters" in cmeta.get("tags", []):
-            cell.pop("id", None)
+        cell.pop("id", None)
         if cell.get("outputs"):
             text = _KERNEL_PID.sub("ipykernel_PID", json.dumps(cell["outputs"]))
             cell["outputs"] = json.loads(text)

@@ -11,6 +11,8 @@ from concurrent.futures.process import BrokenProcessPool
 from .jobs import ENGINES, EXECUTORS, JobResult
 from .outputs import fingerprint, is_current
 
+MAX_ATTEMPTS = 3  # broken process pools a job may be caught in before it is failed
+
 
 def _in_process_ok() -> bool:
     """A kernel client needs this thread's event loop; inside a running one (a notebook) use a pool."""
@@ -44,20 +46,41 @@ def _run_local(todo, options, workers, bar):
     import multiprocessing
 
     # spawn, not fork: the parent holds zmq sockets and threads that must not be copied.
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-    try:
-        futures = {pool.submit(run_job, job, fp=fp, **options): (i, job) for i, job, fp in todo}
-        for future in as_completed(futures):
-            i, job = futures[future]
-            try:
-                results[i] = future.result()
-            except BrokenProcessPool:
-                results[i] = JobResult(job, False, "worker process died", 0.0)
-            bar.update()
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+    context = multiprocessing.get_context("spawn")
+    attempts: dict[int, int] = {}
+    pending = list(todo)
+    while pending:
+        broken = []
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context)
+        try:
+            futures = {pool.submit(run_job, job, fp=fp, **options): (i, job, fp) for i, job, fp in pending}
+            for future in as_completed(futures):
+                i, job, fp = futures[future]
+                try:
+                    results[i] = future.result()
+                    bar.update()
+                except BrokenProcessPool:
+                    broken.append((i, job, fp))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        # A worker process died (not a kernel: that is handled in the worker). Every job queued
+        # in that pool failed with it, innocent or not: run them again in a new pool, the first
+        # ones (those likely running when it broke) last; a job that was in MAX_ATTEMPTS broken
+        # pools is failed.
+        position = {i: k for k, (i, _, _) in enumerate(pending)}
+        broken.sort(key=lambda item: position[item[0]])
+        suspects = workers + 1  # running, plus the one the pool had queued for the next worker
+        broken = broken[suspects:] + broken[:suspects]
+        pending = []
+        for i, job, fp in broken:
+            attempts[i] = attempts.get(i, 0) + 1
+            if attempts[i] >= MAX_ATTEMPTS:
+                results[i] = JobResult(job, False, f"worker process died ({attempts[i]} times)", 0.0)
+                bar.update()
+            else:
+                pending.append((i, job, fp))
     return results
 
 

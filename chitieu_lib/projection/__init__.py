@@ -73,7 +73,8 @@ def _model(dossiers, catalog, units, as_of, seed, n_sims, decision, period_ends_
                 continue
             sims[code] = simulate.simulate_unit(
                 simulate.unit_rng(seed, code), eta=eta[i], sd_par=sd_par[i],
-                omega2=fit["omega2"], sigma2=fit["sigma2"], tau2=fit["tau2"], expected=expected[i],
+                omega2=fit["omega2"], sigma2=fit["sigma2"], tau2=fit["tau2"], kappa2=fit["kappa2"],
+                expected=expected[i],
                 max_remaining=vol["max_remaining"][i], pace_sd=pace_sd[i], period_ends=period_ends,
                 n_sims=n_sims)
     return dict(decision=d, as_of=as_of, end=end, units=tu, codes=codes, fit=fit, eta=eta, vol=vol,

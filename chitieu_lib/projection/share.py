@@ -9,26 +9,29 @@ fitted to weekly counts by penalised IRLS, all units at once (arrays of units ×
 weeks; a 2×2 solve per unit). The choices, argued in docs/projection.md:
 
 * Candidates. Three *local levels* (β = 0) with likelihood discounts of
-  half-life 3, 6 and 12 weeks, and one *damped local trend* (δ = 0.95, the slope
-  projected with damping φ = 0.98 per week): West & Harrison's power-discount
-  dynamic GLM, so α_u is the level *now* and β_u the *current* slope.
+  half-life 3, 6 and 12 weeks, the *mean so far* (no discount) and one *damped
+  local trend* (δ = 0.95, the slope projected with damping φ = 0.98 per week):
+  West & Harrison's power-discount dynamic GLM, so α_u is the level *now* and
+  β_u the *current* slope. From short memory to full memory, plus a trend.
 * Shrinkage. Each candidate's (α, β) gets a normal prior centred on the unit's
   group (same level and target), between-unit variance by DerSimonian–Laird
   (empirical Bayes). A unit with few dossiers stays near its group.
 * Rolling origin inside the past. From origins 2, 4, 6, … weeks before as_of
   (each with at least 8 weeks of history) every candidate is refitted on the
   data before the origin and forecasts the share of the next h weeks
-  (h = 1, 2, 4, 8, 13, 21, 34, as far as the data go). The errors on the logit
-  scale, beyond the binomial noise of the observed share and the parameter
-  variance of the forecast, give
-  - the combination weights: the convex combination with the least squared
-    error (stacking), pooled over the units of the same level — a trend only
-    gets weight where it has forecast better than a level in this very data set;
-  - the drift: excess variance of the h-week mean = s² + τ²·(h+1)(2h+1)/(6h),
-    a level error that does not grow with h plus a random walk (τ² per week),
-    by iteratively reweighted least squares, pooled over all units.
+  (h = 1, 2, 4, 8, 13, 21, 34, as far as the data go). Their logit errors give
+  - the combination weights (:func:`combination_weights`): bagged stacking on
+    the blocks as long as the horizon to forecast, pooled over the units of
+    the same level — a trend only gets weight where it has forecast better
+    than a level in this very data set, over the periods the past offers;
+  - the spread (:func:`drift_variance`): the excess variance of an h-week mean
+    share, beyond binomial and parameter variance, as
+    ω²/h + s² + τ²·(h+1)(2h+1)/(6h) + κ²·((h+1)/2)² (week noise, level
+    error, random walk, slope error), pooled over all units, then scaled so
+    that 80% of the past errors fall inside the 80% interval (quantile
+    calibration: the errors are heavy-tailed, most units steady, a few jump).
   Nothing is assumed about how the shares move; what the past errors show is
-  carried forward (the random-walk part extrapolates them to longer horizons).
+  carried forward, extrapolated to longer horizons by the fitted terms.
 
 >>> import numpy as np
 >>> k = np.array([[30., 30, 30, 30]]); n = np.array([[100., 100, 100, 100]])
@@ -42,7 +45,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+from scipy import optimize, stats
 
 DISCOUNT = 0.95            # weekly discount δ of the trend candidate's likelihood (half-life ≈ 13.5 weeks)
 DAMPING = 0.98             # weekly damping φ of the trend when projecting
@@ -55,6 +58,7 @@ MIN_HISTORY = 8            # weeks of data before an in-sample origin
 ORIGIN_STEP = 2            # weeks between in-sample origins
 BLOCKS = (1, 2, 4, 8, 13, 21, 34)   # weeks ahead whose mean share is scored
 MIN_BLOCK_N = 20           # dossiers in a scored block (and in its history)
+BAGS = 25                  # bootstrap resamples of the origins behind the combination weights
 
 
 def expit(x):
@@ -64,7 +68,7 @@ def expit(x):
 def candidates() -> list[tuple[str, float, bool]]:
     """(name, likelihood discount, has a trend) of each candidate forecaster."""
     out = [(f"level{h}", 0.5 ** (1 / h), False) for h in LEVEL_HALF_LIVES]
-    return out + [("trend", DISCOUNT, True)]
+    return out + [("mean", 1.0, False), ("trend", DISCOUNT, True)]
 
 
 def weekly_counts(counted: pd.DataFrame, unit_codes, as_of: pd.Timestamp,
@@ -202,7 +206,7 @@ def origin_errors(k, n, groups, *, blocks=BLOCKS, step=ORIGIN_STEP, min_history=
     of the forecast share), ``v_obs`` (binomial variance of the empirical logit),
     ``v_par`` (candidates × blocks).
     """
-    out = {"unit": [], "h": [], "err": [], "v_obs": [], "v_par": []}
+    out = {"unit": [], "origin": [], "h": [], "err": [], "v_obs": [], "v_par": []}
     n_weeks = n.shape[1]
     for m in range(step, n_weeks - min_history + 1, step):
         past_k, past_n = k[:, m:], n[:, m:]
@@ -223,12 +227,13 @@ def origin_errors(k, n, groups, *, blocks=BLOCKS, step=ORIGIN_STEP, min_history=
             emp = np.log((kk + 0.5) / (nn - kk + 0.5))
             out["unit"].append(np.flatnonzero(ok))
             out["h"].append(np.full(ok.sum(), h))
+            out["origin"].append(np.full(ok.sum(), m))
             out["err"].append(emp - np.log(p_hat / (1 - p_hat)))
             out["v_obs"].append(1 / (kk + 0.5) + 1 / (nn - kk + 0.5))
             out["v_par"].append((w * vpar[:, ok, :h]).sum(axis=2))
     if not out["unit"]:
         n_c = len(candidates())
-        return {"unit": np.zeros(0, int), "h": np.zeros(0), "err": np.zeros((n_c, 0)), "v_obs": np.zeros(0),
+        return {"unit": np.zeros(0, int), "origin": np.zeros(0, int), "h": np.zeros(0), "err": np.zeros((n_c, 0)), "v_obs": np.zeros(0),
                 "v_par": np.zeros((n_c, 0))}
     return {key: np.concatenate(v, axis=-1) for key, v in out.items()}
 
@@ -258,15 +263,18 @@ def horizon_blocks(scored_h: np.ndarray, horizon: int) -> np.ndarray:
 
 
 def combination_weights(errs: dict, groups: pd.DataFrame, horizon: int | None = None) -> np.ndarray:
-    """Units × candidates: the convex combination with the least out-of-sample squared error.
+    """Units × candidates: bagged stacking on the horizon-matched blocks, pooled over the unit's level.
 
-    Stacking (Breiman 1996; constrained Granger–Ramanathan): weights ≥ 0 summing
-    to 1 that minimise Σ π_i (Σ_c w_c e_ci)², pooled over the units of the
-    unit's level (everyone if fewer than MIN_GROUP units were scored). Each
-    block is weighted by its precision π_i = 1 / (binomial variance + pooled
-    excess), so that a handful of dossiers does not drown a busy unit's clear
-    verdict. Unlike inverse-MSE weights, noise common to all candidates does
-    not flatten the weights. Equal weights where nothing could be scored.
+    Stacking (Breiman 1996; constrained Granger–Ramanathan): the weights ≥ 0
+    summing to 1 that minimise Σ π_i (Σ_c w_c e_ci)² over the pool's blocks
+    (the units of the unit's level; everyone if fewer than MIN_GROUP units were
+    scored), π_i = 1 / (binomial variance + pooled mean squared error) so that
+    a handful of dossiers does not drown a busy unit's clear verdict. Plain
+    stacking flips between extremes when the past periods disagree, so it is
+    bagged: repeated on BAGS resamples of the origins (whole periods, with
+    replacement) and averaged. Clear evidence (a trend every period shows)
+    gives concentrated weights; conflicting periods give a spread-out
+    combination. Equal weights where nothing could be scored.
     """
     n_units, n_c = len(groups), errs["err"].shape[0]
     weights = np.full((n_units, n_c), 1 / n_c)
@@ -274,8 +282,7 @@ def combination_weights(errs: dict, groups: pd.DataFrame, horizon: int | None = 
         return weights
     if horizon is not None:
         keep = horizon_blocks(errs["h"], horizon)
-        errs = {"unit": errs["unit"][keep], "h": errs["h"][keep], "err": errs["err"][:, keep],
-                "v_obs": errs["v_obs"][keep], "v_par": errs["v_par"][:, keep]}
+        errs = {key: v[..., keep] for key, v in errs.items()}
     has = np.zeros(n_units, bool)
     has[errs["unit"]] = True
     done = {}
@@ -283,55 +290,115 @@ def combination_weights(errs: dict, groups: pd.DataFrame, horizon: int | None = 
         key = pool.tobytes()
         if key not in done:
             sel = pool[errs["unit"]]
-            done[key] = _stack(errs["err"][:, sel], errs["v_obs"][sel], errs["v_par"][:, sel]) \
+            done[key] = _bagged_stack(errs["err"][:, sel], errs["v_obs"][sel], errs["origin"][sel]) \
                 if sel.any() else np.full(n_c, 1 / n_c)
         weights[i] = done[key]
     return weights
 
 
-def _stack(err, v_obs, v_par) -> np.ndarray:
-    """Inverse excess mean squared error weights (Bates & Granger 1969), precision-weighted blocks."""
-    excess = err ** 2 - v_obs - v_par                       # candidates × blocks
-    sw = 1 / (v_obs + max(float(np.mean(excess)), 1e-4))
-    mse = np.maximum((excess * sw).sum(axis=1) / sw.sum(), 1e-4)
-    return (1 / mse) / (1 / mse).sum()
+def _bagged_stack(err, v_obs, origin, bags=BAGS) -> np.ndarray:
+    """Stacking weights averaged over bootstrap resamples of the origins (fixed stream: deterministic)."""
+    rng = np.random.default_rng(0)
+    origins, inv = np.unique(origin, return_inverse=True)
+    out = np.zeros(err.shape[0])
+    for _ in range(bags):
+        times = np.bincount(rng.integers(len(origins), size=len(origins)), minlength=len(origins))[inv]
+        use = times > 0
+        out += _stack(err[:, use], v_obs[use], times[use])
+    return out / bags
 
 
-def drift_variance(errs: dict, weights: np.ndarray, iters: int = 5) -> tuple[float, float, float]:
-    """(ω², s², τ²) of the combined forecast's error, from its out-of-sample errors, pooled over units.
+def _stack(err, v_obs, mult) -> np.ndarray:
+    """Simplex weights minimising the precision-weighted squared error of the combination.
+
+    The error counted is the forecast's whole error (its parameter error
+    included: a short memory pays for its noise); ``mult``: how many times each
+    block counts.
+    """
+    mse = max(float(np.average(err ** 2 - v_obs, weights=np.tile(mult, (err.shape[0], 1)))), 1e-4)
+    sw = np.sqrt(mult / (v_obs + mse))
+    a = (err * sw).T                                        # blocks × candidates
+    big = 1e3 * np.sqrt(np.sum(a ** 2))                     # the sum-to-one row, weighted heavily
+    a = np.vstack([a, np.full(err.shape[0], big)])
+    b = np.r_[np.zeros(err.shape[1]), big]
+    w = optimize.nnls(a, b)[0]
+    return w / w.sum()
+
+
+def drift_variance(errs: dict, weights: np.ndarray, horizon: int | None = None, iters: int = 5) -> dict:
+    """The combined forecast's error variance, from its out-of-sample errors, pooled over units.
 
     The excess squared error of an h-week mean share (beyond binomial and
     parameter variance, on the logit scale) is modelled as
 
-        ω²/h + s² + τ²·(h+1)(2h+1)/(6h)
+        c · (ω²/h + s² + τ²·(h+1)(2h+1)/(6h) + κ²·((h+1)/2)²)
 
     week-to-week noise beyond the binomial (overdispersion: it averages out
-    over long blocks), a level error that does not grow with h, and a random
-    walk. Fitted by non-negative weighted least squares with weights
-    1 / (binomial variance + current fit)², the variance of a squared normal error.
+    over long blocks), a level error that does not grow with h, a random walk
+    and a slope error (a trend missed or mistaken): non-negative weighted least
+    squares, weights 1 / (binomial variance + current fit)² (the variance of a
+    squared normal error); a term the data do not support comes out 0.
+
+    Errors are heavy tailed (most units steady, a few jump), so a normal law
+    with the mean squared error makes the 80% interval too wide for most units.
+    The factor c is set so that, on the horizon-matched blocks, 80% of the past
+    errors fall inside the 80% interval of a normal with that variance
+    (quantile calibration; c = 1 for normal errors). When the horizon is longer
+    than any scored block, the error to come sums more weekly shocks than any
+    seen; its excess kurtosis falls like 1/length (central limit theorem), so c
+    moves towards 1 in proportion: c_H = 1 − (1 − c)·reach/H.
+    Returns ``omega2, sigma2, tau2, kappa2`` (c included) and ``calibration`` (c).
     """
     if errs["err"].shape[1] == 0:
-        return 0.0, 0.0, 0.0
+        return {"omega2": 0.0, "sigma2": 0.0, "tau2": 0.0, "kappa2": 0.0, "calibration": 1.0}
     w = weights[errs["unit"]].T                                   # candidates × blocks
     err = (w * errs["err"]).sum(axis=0)
     v_par = (w * errs["v_par"]).sum(axis=0)
     y = err ** 2 - errs["v_obs"] - v_par
     h = errs["h"].astype(float)
-    x = np.stack([1 / h, np.ones_like(h), rw_block_factor(h)], axis=1)
-    coef = np.array([0.0, max(float(np.mean(y)), 0.0), 0.0])
+    x = np.stack([1 / h, np.ones_like(h), rw_block_factor(h), ((h + 1) / 2) ** 2], axis=1)
+    coef = np.array([0.0, max(float(np.mean(y)), 0.0), 0.0, 0.0])
     for _ in range(iters):
         sw = 1 / (errs["v_obs"] + v_par + x @ coef)
         coef = optimize.nnls(x * sw[:, None], y * sw)[0]
-    return float(coef[0]), float(coef[1]), float(coef[2])
+    keep = horizon_blocks(errs["h"], horizon) if horizon is not None else np.ones(len(h), bool)
+    c = _quantile_calibration(err[keep], (errs["v_obs"] + v_par)[keep], (x @ coef)[keep])
+    reach = float(errs["h"].max())
+    if horizon is not None and horizon > reach:
+        # (the horizon-matched blocks are then the longest the past offers: reach/2 … reach)
+        # beyond the longest scored block the error sums more weekly shocks: its excess kurtosis
+        # falls like 1/length (CLT), so the normal law with the mean square takes over (c → 1)
+        c = 1 - (1 - c) * reach / horizon
+    return {"omega2": c * float(coef[0]), "sigma2": c * float(coef[1]), "tau2": c * float(coef[2]),
+            "kappa2": c * float(coef[3]), "calibration": c}
+
+
+def _quantile_calibration(err, v_known, v_drift, level=0.8) -> float:
+    """c ≥ 0 such that a share ``level`` of |err| lies within z·sqrt(v_known + c·v_drift)."""
+    if err.size == 0 or not np.any(v_drift > 0):
+        return 1.0
+    z = stats.norm.ppf(0.5 + level / 2)
+
+    def inside(c):
+        return np.mean(np.abs(err) <= z * np.sqrt(v_known + c * v_drift))
+
+    if inside(0.0) >= level:
+        return 0.0
+    lo, hi = 0.0, 1.0
+    while inside(hi) < level and hi < 1e4:
+        lo, hi = hi, hi * 2
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if inside(mid) < level else (lo, mid)
+    return hi
 
 
 def fit_share_model(k, n, groups: pd.DataFrame, horizon: int | None = None) -> dict:
     """Candidates fitted on all weeks, their combination weights for ``horizon`` weeks ahead, the drift."""
     errs = origin_errors(k, n, groups)
     weights = combination_weights(errs, groups, horizon)
-    omega2, s2, tau2 = drift_variance(errs, weights)
-    return {"fits": fit_candidates(k, n, groups), "weights": weights, "omega2": omega2, "sigma2": s2,
-            "tau2": tau2,
+    return {"fits": fit_candidates(k, n, groups), "weights": weights,
+            **drift_variance(errs, weights, horizon),
             "n_scored": errs["err"].shape[1]}
 
 

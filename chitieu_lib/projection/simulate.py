@@ -2,12 +2,13 @@
 
 One draw of the rest of the window for unit u:
 
-1. the logit share in future week j: η̂_j + e_par·z₀ + c + RW_j + ε_j, where η̂
-   is the combined forecast (:mod:`.share`), z₀ ~ N(0, 1) its parameter error
+1. the logit share in future week j: η̂_j + e_par·z₀ + c + RW_j + ε_j + j·d, where
+   η̂ is the combined forecast (:mod:`.share`), z₀ ~ N(0, 1) its parameter error
    (fully correlated over the weeks), c ~ N(0, s²) a level error that does not
-   grow with the horizon, RW a random walk with variance τ² per week and
-   ε_j ~ N(0, ω²) week-to-week noise beyond the binomial — ω², s² and τ²
-   calibrated on the out-of-sample errors of the same forecast inside the past;
+   grow with the horizon, RW a random walk with variance τ² per week,
+   ε_j ~ N(0, ω²) week-to-week noise beyond the binomial and d ~ N(0, κ²) a
+   slope error — ω², s², τ², κ² calibrated on the out-of-sample errors of the
+   same forecast inside the past (:func:`.share.drift_variance`);
 2. the volume: a pace multiplier g ~ lognormal (uncertainty of the pace), then
    weekly counts ~ Poisson(g·E_uj), never above the stated upper bound;
 3. the online count ~ Binomial(N, p̄) per period (binomial noise), drawn by the
@@ -26,21 +27,16 @@ import zlib
 import numpy as np
 from scipy import stats
 
-from .share import DAMPING, expit
+from .share import expit
 
 N_SIMS = 2000
-
-
-def damped_steps(n_weeks: int, damping: float = DAMPING) -> np.ndarray:
-    """φ + φ² + … + φ^j for j = 1..n_weeks."""
-    return np.cumsum(damping ** np.arange(1, n_weeks + 1))
 
 
 def unit_rng(seed: int, unit_code: str) -> np.random.Generator:
     return np.random.default_rng([int(seed), zlib.crc32(str(unit_code).encode("utf-8"))])
 
 
-def simulate_unit(rng, *, eta, sd_par, omega2, sigma2, tau2, expected, max_remaining, pace_sd,
+def simulate_unit(rng, *, eta, sd_par, omega2, sigma2, tau2, kappa2=0.0, expected, max_remaining, pace_sd,
                   period_ends, n_sims=N_SIMS) -> tuple[np.ndarray, np.ndarray]:
     """Online and total dossiers received after as_of, cumulated to each period end.
 
@@ -52,6 +48,7 @@ def simulate_unit(rng, *, eta, sd_par, omega2, sigma2, tau2, expected, max_remai
     n_weeks = len(expected)
     z_par = rng.standard_normal((n_sims, 1))
     z_level = rng.standard_normal((n_sims, 1))
+    z_slope = rng.standard_normal((n_sims, 1))
     z_rw = rng.standard_normal((n_sims, n_weeks))
     z_week = rng.standard_normal((n_sims, n_weeks))
     z_pace = rng.standard_normal(n_sims)
@@ -59,7 +56,8 @@ def simulate_unit(rng, *, eta, sd_par, omega2, sigma2, tau2, expected, max_remai
     vol_rng = np.random.default_rng(rng.integers(2**63))
 
     p = expit(eta[None, :] + sd_par[None, :] * z_par + np.sqrt(sigma2) * z_level
-              + np.sqrt(tau2) * np.cumsum(z_rw, axis=1) + np.sqrt(omega2) * z_week)
+              + np.sqrt(tau2) * np.cumsum(z_rw, axis=1) + np.sqrt(omega2) * z_week
+              + np.sqrt(kappa2) * z_slope * np.arange(1, n_weeks + 1))
 
     g = np.exp(pace_sd * z_pace - pace_sd ** 2 / 2)
     counts = vol_rng.poisson(g[:, None] * expected[None, :])

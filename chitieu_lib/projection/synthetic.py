@@ -2,8 +2,11 @@
 
 SYNTHETIC DATA: nothing here describes a real unit. The generator is
 deliberately simple and independent of ``chitieu sample``: each unit has a
-daily volume (Poisson, by office-day kind) and an online share that follows a
-straight line on the logit scale plus a random walk. It returns a frame with
+daily volume (Poisson, by office-day kind) and an online share whose logit
+follows one of four week-to-week dynamics (``dynamics=``): ``trend`` (a straight
+line plus a random walk), ``steps`` (flat, with level shifts at random weeks),
+``revert`` (an AR(1) wander around a fixed level) or ``flat`` (constant). They
+check that the projection is not tuned to one kind of year. It returns a frame with
 the columns of the dossier table of ``docs/architecture.md`` (classified:
 ``reason`` is ``counted`` or ``outside_window`` by the catalogue windows).
 
@@ -39,15 +42,42 @@ def synthetic_catalog() -> pd.DataFrame:
     return with_windows(cat)
 
 
+def _path(rng, dynamics, n_weeks, slope_mean, slope_sd, drift_sd, jump_rate, jump_sd, ar, ar_sd):
+    """The logit share's departure from the unit's level, week by week."""
+    if dynamics == "trend":
+        b = rng.normal(slope_mean, slope_sd)
+        return b * np.arange(n_weeks) + np.cumsum(rng.normal(0, drift_sd, n_weeks))
+    if dynamics == "steps":
+        jumps = (rng.random(n_weeks) < jump_rate) * rng.normal(0, jump_sd, n_weeks)
+        return np.cumsum(jumps)
+    if dynamics == "revert":
+        x = np.zeros(n_weeks)
+        x[0] = rng.normal(0, ar_sd)
+        shocks = rng.normal(0, ar_sd * np.sqrt(1 - ar ** 2), n_weeks)
+        for w in range(1, n_weeks):
+            x[w] = ar * x[w - 1] + shocks[w]
+        return x
+    return np.zeros(n_weeks)
+
+
 def synthetic_year(units: pd.DataFrame | None = None, *, n_units: int | None = None, seed: int = 0,
                    volume_scale: float = 1.0, slope_mean: float = 0.02, slope_sd: float = 0.02,
-                   drift_sd: float = 0.06) -> pd.DataFrame:
+                   drift_sd: float = 0.06, dynamics: str = "trend", jump_rate: float = 1 / 20,
+                   jump_sd: float = 0.5, ar: float = 0.9, ar_sd: float = 0.25) -> pd.DataFrame:
     """Dossiers of a whole window (01/12/2018–30/11/2019) for target units (SYNTHETIC).
 
-    The online share of unit u in week w is expit(a_u + b_u·w + RW_u(w)), with a_u
-    around the unit's target, b_u ~ N(slope_mean, slope_sd) per week and RW a
-    random walk with steps N(0, drift_sd²).
+    The logit online share of unit u in week w is a_u + x_u(w), a_u around the
+    unit's target, with x_u by ``dynamics``:
+
+    * ``trend``: b_u·w + RW_u(w), b_u ~ N(slope_mean, slope_sd) per week, RW a random
+      walk with steps N(0, drift_sd²);
+    * ``steps``: a sum of level shifts N(0, jump_sd²), one in any week with
+      probability ``jump_rate``;
+    * ``revert``: AR(1), x(w) = ar·x(w−1) + N(0, ar_sd²·(1 − ar²)) (stationary sd ar_sd);
+    * ``flat``: 0.
     """
+    if dynamics not in ("trend", "steps", "revert", "flat"):
+        raise ValueError("dynamics must be 'trend', 'steps', 'revert' or 'flat'")
     rng = np.random.default_rng(seed)
     d = load_decision()
     units = load_units() if units is None else units
@@ -65,9 +95,8 @@ def synthetic_year(units: pd.DataFrame | None = None, *, n_units: int | None = N
         vol = BASE_VOLUME[u["level"]] * volume_scale * rng.lognormal(0, 0.5)
         counts = rng.poisson(vol * day_w)
         a = np.log(u["target"] / (1 - u["target"])) + rng.normal(-0.5, 0.7)
-        b = rng.normal(slope_mean, slope_sd)
-        rw = np.cumsum(rng.normal(0, drift_sd, n_weeks))
-        p_week = 1 / (1 + np.exp(-(a + b * np.arange(n_weeks) + rw)))
+        p_week = 1 / (1 + np.exp(-(a + _path(rng, dynamics, n_weeks, slope_mean, slope_sd, drift_sd,
+                                             jump_rate, jump_sd, ar, ar_sd))))
         n = int(counts.sum())
         if n == 0:
             continue
