@@ -20,9 +20,9 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# tests/ plus nbval on every notebook (default parameters, against a small store built by the tests).
+# tests/, the doctests of chitieu_lib, and nbval on every notebook (default parameters, against a small store built by the tests).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q tests notebooks --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(BIN)/python -m pytest -q tests chitieu_lib notebooks --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 example: $(STAMP)
 	$(BIN)/chitieu rates --dossiers data/raw/example/dossiers.csv \
@@ -38,8 +38,11 @@ data/raw/sample/source.json: | $(STAMP)
 ingest: $(STAMP)
 	$(BIN)/chitieu ingest data/raw/sample --out data/processed
 
+# The sample year is complete to 30/11/2019; reporting as of 30/9 shows what the projection is for.
+AS_OF ?= 2019-09-30
+
 render: $(STAMP)
-	$(BIN)/chitieu render --level all --out outputs/
+	$(BIN)/chitieu render --level all --as-of $(AS_OF) --out outputs/
 
 # The README's main command: every report, code-free HTML, and outputs/index.html.
 reports: sample ingest render
