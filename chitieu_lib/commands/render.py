@@ -35,6 +35,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="outputs", metavar="DIR", help="output folder (default: outputs/)")
     parser.add_argument("--no-progress", dest="progress", action="store_false",
                         help="no progress bar")
+    # The report engine (chitieu_lib.engine.run_jobs).
+    parser.add_argument("--engine", choices=["warm", "papermill"], default=None,
+                        help="warm: a few kernels kept between reports (default); papermill: a fresh "
+                             "kernel per report")
+    parser.add_argument("--executor", choices=["local", "dask"], default=None,
+                        help="local process pool (default) or a dask.distributed cluster (--scheduler)")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                        help="dask scheduler address, with --executor dask (paths must be visible to "
+                             "its workers)")
 
 
 def _as_of(text):

@@ -118,7 +118,8 @@ def run_job(job, *, engine="warm", cell_timeout=600, cwd=None, fp=None) -> JobRe
         if engine == "papermill":
             with chdir(cwd):  # a fresh kernel starts in the current directory
                 nb, exc = papermill_execute(job.notebook, job.parameters,
-                                            output_path=job.out_ipynb, cell_timeout=cell_timeout)
+                                            output_path=job.out_ipynb, cell_timeout=cell_timeout,
+                                            extra_arguments=kernels.KERNEL_ARGUMENTS)
         else:
             nb, exc = _execute_warm(job, cell_timeout, cwd)
         if exc is not None:

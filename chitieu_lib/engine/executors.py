@@ -8,10 +8,9 @@ import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
-from .jobs import ENGINES, EXECUTORS, JobResult
+from .jobs import ENGINES, EXECUTORS, EngineArgumentError, JobResult
 from .outputs import fingerprint, is_current
 
-MAX_ATTEMPTS = 3  # broken process pools a job may be caught in before it is failed
 
 
 def _in_process_ok() -> bool:
@@ -43,45 +42,53 @@ def _run_local(todo, options, workers, bar):
         finally:
             kernels.shutdown_all()
         return results
-    import multiprocessing
-
-    # spawn, not fork: the parent holds zmq sockets and threads that must not be copied.
-    context = multiprocessing.get_context("spawn")
-    attempts: dict[int, int] = {}
     pending = list(todo)
     while pending:
-        broken = []
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context)
-        try:
-            futures = {pool.submit(run_job, job, fp=fp, **options): (i, job, fp) for i, job, fp in pending}
-            for future in as_completed(futures):
-                i, job, fp = futures[future]
-                try:
-                    results[i] = future.result()
-                    bar.update()
-                except BrokenProcessPool:
-                    broken.append((i, job, fp))
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
-        # A worker process died (not a kernel: that is handled in the worker). Every job queued
-        # in that pool failed with it, innocent or not: run them again in a new pool, the first
-        # ones (those likely running when it broke) last; a job that was in MAX_ATTEMPTS broken
-        # pools is failed.
-        position = {i: k for k, (i, _, _) in enumerate(pending)}
-        broken.sort(key=lambda item: position[item[0]])
-        suspects = workers + 1  # running, plus the one the pool had queued for the next worker
-        broken = broken[suspects:] + broken[:suspects]
-        pending = []
-        for i, job, fp in broken:
-            attempts[i] = attempts.get(i, 0) + 1
-            if attempts[i] >= MAX_ATTEMPTS:
-                results[i] = JobResult(job, False, f"worker process died ({attempts[i]} times)", 0.0)
+        done, broken = _pool_round(pending, workers, options, bar)
+        results |= done
+        # A worker process died (a kernel dying is handled inside the worker). Every unfinished
+        # job of that pool failed with it. The pool hands jobs out in order, so the culprit is
+        # among the first workers + 1 unfinished ones (running, or queued for the next worker);
+        # the others never started: they go round again. Each suspect runs alone, in a pool of
+        # its own: a job that kills that one too is failed.
+        suspects, pending = broken[:workers + 1], broken[workers + 1:]
+        for item in suspects:
+            done, again = _pool_round([item], 1, options, bar)
+            results |= done
+            for i, job, _ in again:
+                results[i] = JobResult(job, False, "worker process died while running this report", 0.0)
                 bar.update()
-            else:
-                pending.append((i, job, fp))
     return results
+
+
+def _pool_round(items, workers, options, bar):
+    """Run ``items`` in a new process pool; return (results, jobs lost to a broken pool, in order)."""
+    import multiprocessing
+
+    from .execute import run_job
+
+    results, broken = {}, []
+    # spawn, not fork: the parent holds zmq sockets and threads that must not be copied.
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(items)),
+                               mp_context=multiprocessing.get_context("spawn"))
+    try:
+        futures = {pool.submit(run_job, job, fp=fp, **options): (k, (i, job, fp))
+                   for k, (i, job, fp) in enumerate(items)}
+        for future in as_completed(futures):
+            k, item = futures[future]
+            try:
+                results[item[0]] = future.result()
+                bar.update()
+            except BrokenProcessPool:
+                broken.append((k, item))
+    except BaseException:  # Ctrl-C: stop now. A worker would finish its queued reports first;
+        # outputs are written atomically and each kernel exits when its worker is gone.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return results, [item for _, item in sorted(broken, key=lambda b: b[0])]
 
 
 def _run_dask(todo, options, scheduler, bar):
@@ -121,11 +128,12 @@ def run_jobs(jobs, *, engine="warm", workers=None, cell_timeout=600, executor="l
     report never stops the batch: it comes back with ``ok=False`` and ``error``.
     """
     if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+        raise EngineArgumentError(f"engine must be one of {ENGINES}, not {engine!r}")
     if executor not in EXECUTORS:
-        raise ValueError(f"executor must be one of {EXECUTORS}, not {executor!r}")
+        raise EngineArgumentError(f"executor must be one of {EXECUTORS}, not {executor!r}")
     if executor == "dask" and scheduler is None:
-        raise ValueError("executor='dask' needs scheduler='tcp://HOST:PORT'")
+        raise EngineArgumentError("the dask executor needs a scheduler address "
+                                  "(--scheduler tcp://HOST:PORT)")
     jobs = list(jobs)
     workers = max(1, int(workers or os.cpu_count() or 1))
     options = {"engine": engine, "cell_timeout": cell_timeout, "cwd": os.getcwd()}

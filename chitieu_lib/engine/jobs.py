@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import InputError
+
 ENGINES = ("warm", "papermill")
 EXECUTORS = ("local", "dask")
 
@@ -33,3 +35,7 @@ class JobResult:
     error: str | None
     seconds: float
     skipped: bool = False
+
+
+class EngineArgumentError(InputError, ValueError):
+    """A bad choice of engine, executor or scheduler (the CLI prints it and exits 2)."""

@@ -41,6 +41,9 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
 KERNEL_NAME = "python3"
+# The kernel's own log goes to the worker's stderr, not to the notebook; ipykernel warns there
+# at every start that local TCP is unencrypted.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "chitieu_lib")
 
 
@@ -164,11 +167,9 @@ async def _run_silent(kernel: WarmKernel, code: str, timeout: float) -> None:
 
 async def _start(cwd: str, startup_timeout: float) -> WarmKernel:
     km = AsyncKernelManager(kernel_name=KERNEL_NAME)
-    # log_level: the kernel's own log (stderr of the worker), not the notebook's outputs;
-    # ipykernel warns at every start that local TCP is unencrypted.
     # hist_file: an in-memory input history (reset writes none to ~/.ipython's SQLite file,
     # shared and locked by every kernel).
-    await km.start_kernel(cwd=cwd, extra_arguments=["--IPKernelApp.log_level=ERROR",
+    await km.start_kernel(cwd=cwd, extra_arguments=[*KERNEL_ARGUMENTS,
                                                     "--HistoryManager.hist_file=:memory:"])
     kc = km.client()
     kc.start_channels()
