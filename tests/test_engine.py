@@ -147,7 +147,9 @@ def test_failures_are_isolated_and_kernels_replaced(tmp_path, light_kernels):
     assert not list((tmp_path / "out").glob(".*.tmp"))
 
 
-def test_resume_skips_only_unchanged_jobs(tmp_path, light_kernels):
+def test_resume_skips_only_unchanged_jobs(tmp_path, light_kernels, monkeypatch):
+    # Other tests point CHITIEU_PROCESSED_DIR at a store; here no data can be identified.
+    monkeypatch.delenv("CHITIEU_PROCESSED_DIR", raising=False)
     nb = write_nb(tmp_path / "r.ipynb", "print(unit, n)")
     jobs = [job(tmp_path, nb, "a", unit="A", n=1), job(tmp_path, nb, "b", unit="B", n=2)]
     first = run_jobs(jobs, workers=1, progress=False, data_fingerprint="data-v1")

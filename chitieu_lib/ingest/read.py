@@ -43,7 +43,8 @@ class RawTable:
 
     path: Path
     headers: list                      # header cells as written (None -> "")
-    columns: list                      # pyarrow string arrays, one per header, as read (untrimmed)
+    columns: list                      # pyarrow string arrays, one per header, as read (untrimmed);
+                                       # None for a column left out by ``select``
     source_row: np.ndarray             # int64 spreadsheet row number of each row below the header
     encoding: str | None = None        # CSV only
     sheet: str | None = None           # XLSX only
@@ -55,9 +56,12 @@ class RawTable:
 
 
 def read_table(path: str | Path, *, sheet: str | None = None,
-               header_score: Callable[[list], int] | None = None) -> RawTable:
+               header_score: Callable[[list], int] | None = None,
+               select: Callable[[list], set] | None = None) -> RawTable:
     """Read a CSV or XLSX file. ``header_score(cells)`` rates a candidate header row (the best of
-    the first rows wins; default: the first row)."""
+    the first rows wins; default: the first row). ``select(headers)`` names the positions of the
+    columns wanted (default: all); a CSV's other columns are never converted (``columns`` holds
+    None for them), which is most of the reading time and keeps personal data out of memory."""
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", path=path)
@@ -68,13 +72,13 @@ def read_table(path: str | Path, *, sheet: str | None = None,
     if not head.strip():
         raise InputError("file is empty", path=path)
     if head.startswith(b"PK\x03\x04"):
-        return read_xlsx(path, sheet=sheet, header_score=header_score)
+        return read_xlsx(path, sheet=sheet, header_score=header_score, select=select)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError("old Excel 97-2003 (.xls) workbooks are not read; save it as .xlsx or as "
                          "'CSV UTF-8'", path=path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raise InputError("not a valid XLSX workbook (not a zip file)", path=path)
-    return read_csv(path, head=head, header_score=header_score)
+    return read_csv(path, head=head, header_score=header_score, select=select)
 
 
 # --------------------------------------------------------------------------------------- CSV
@@ -159,7 +163,8 @@ def _head_rows(text: str, delimiter: str) -> list:
 
 
 def read_csv(path: Path, head: bytes | None = None,
-             header_score: Callable[[list], int] | None = None) -> RawTable:
+             header_score: Callable[[list], int] | None = None,
+             select: Callable[[list], set] | None = None) -> RawTable:
     import pyarrow.csv as pacsv
 
     if head is None:
@@ -176,6 +181,8 @@ def read_csv(path: Path, head: bytes | None = None,
     headers = [unicodedata.normalize("NFC", h.strip()) for h in rows[header_idx]] if rows else []
     skip = _physical_line_of(text, delimiter, header_idx)
     names = [f"c{i}" for i in range(len(headers))]
+    wanted = sorted(select(headers)) if select is not None else range(len(headers))
+    include = [names[i] for i in wanted]
 
     def attempt(enc: str):
         return pacsv.read_csv(
@@ -184,7 +191,8 @@ def read_csv(path: Path, head: bytes | None = None,
                                            block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
                                              newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in include},
+                                                 include_columns=include,
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
 
     for _ in range(2):
@@ -204,7 +212,7 @@ def read_csv(path: Path, head: bytes | None = None,
         except UnicodeError as exc:
             raise InputError(f"text encoding problem ({encoding}): {exc}", path=path) from None
     header_row = skip + 1
-    columns = [table.column(i) for i in range(table.num_columns)]
+    columns = [table.column(names[i]) if names[i] in include else None for i in range(len(names))]
     return RawTable(path=path, headers=headers, columns=columns,
                     source_row=np.arange(header_row + 1, header_row + 1 + table.num_rows, dtype=np.int64),
                     encoding=encoding, header_row=header_row)
@@ -245,7 +253,8 @@ def _cell_text(value: object) -> str | None:
 
 
 def read_xlsx(path: Path, sheet: str | None = None,
-              header_score: Callable[[list], int] | None = None) -> RawTable:
+              header_score: Callable[[list], int] | None = None,
+              select: Callable[[list], set] | None = None) -> RawTable:
     import openpyxl
 
     try:
@@ -276,10 +285,10 @@ def read_xlsx(path: Path, sheet: str | None = None,
         header_cells.pop()               # formatted but empty columns at the right
     width = len(header_cells)
     data = rows[header_idx + 1:]
-    columns = []
-    for j in range(width):
-        columns.append(pa.array([r[j] if j < len(r) else None for r in data], type=pa.string()))
     headers = [unicodedata.normalize("NFC", (h or "").strip()) for h in header_cells]
+    wanted = set(select(headers)) if select is not None else set(range(width))
+    columns = [pa.array([r[j] if j < len(r) else None for r in data], type=pa.string())
+               if j in wanted else None for j in range(width)]
     return RawTable(path=path, headers=headers, columns=columns,
                     source_row=np.arange(header_idx + 2, header_idx + 2 + len(data), dtype=np.int64),
                     sheet=title, header_row=header_idx + 1)
