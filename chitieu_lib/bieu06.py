@@ -21,7 +21,6 @@ Reading rules are in docs/aggregates.md.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import matplotlib
-
 import numpy as np
 import pandas as pd
 

@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from _dossier_files import row, write_csv
+from _dossier_files import write_csv
 from chitieu_lib.errors import InputError
 from chitieu_lib.ingest import map_headers, read_dossier_file, read_header_map
 

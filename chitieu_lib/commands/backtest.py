@@ -16,10 +16,8 @@ Nothing is written if anything fails.
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
-from pathlib import Path
 
+from ..atomic import write_all
 from ..errors import InputError
 
 
@@ -57,15 +55,6 @@ def format_table(summary, by_month) -> str:
     return "\n".join(lines)
 
 
-def _stage(path, write) -> tuple[str, Path]:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
-    os.close(fd)
-    write(tmp)
-    return tmp, path
-
-
 def run(args: argparse.Namespace) -> int:
     from ..backtest import backtest, score
     from ..decision import load_decision, load_units
@@ -82,22 +71,14 @@ def run(args: argparse.Namespace) -> int:
     detail = backtest(dossiers, catalog, units, seed=args.seed, decision=decision)
     summary = score(detail)
     by_month = score(detail, by=("as_of", "method"))
-    staged = []
-    try:
-        if args.out:
-            staged.append(_stage(args.out, lambda p: detail.to_csv(p, index=False, encoding="utf-8")))
-        if args.plot:
-            from ..backtest import calibration_plot
-            staged.append(_stage(args.plot, lambda p: calibration_plot(detail, p, note=args.note)))
-        for tmp, path in staged:
-            os.replace(tmp, path)
-    except OSError as exc:
-        raise InputError(f"cannot write the output: {exc}") from None
-    finally:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+    writers = {}
+    if args.out:
+        writers[args.out] = lambda p: detail.to_csv(p, index=False, encoding="utf-8")
+    if args.plot:
+        from ..backtest import calibration_plot
+        writers[args.plot] = lambda p: calibration_plot(detail, p, note=args.note)
+    written = write_all(writers)
     print(format_table(summary, by_month))
-    if staged:
-        print("\nĐã ghi: " + ", ".join(str(p) for _, p in staged))
+    if written:
+        print("\nĐã ghi: " + ", ".join(str(p) for p in written))
     return 0

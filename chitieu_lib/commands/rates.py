@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 
+from ..atomic import write_all
+from ..vi import fmt_date, fmt_pct
 from ..errors import InputError
 
 LEVEL_LABELS = {"department": "Sở, ban", "district": "Huyện", "commune": "Xã"}
@@ -102,41 +102,8 @@ def compute(args: argparse.Namespace):
 
 def _write_atomically(frames: list) -> None:
     """Write every (frame, path) to a temporary file next to its target, then rename them all."""
-    staged = []
-    try:
-        for frame, path in frames:
-            path = Path(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            os.close(fd)
-            staged.append((tmp, path))
-            frame.to_csv(tmp, index=False, encoding="utf-8", na_rep="")
-        for tmp, path in staged:
-            os.replace(tmp, path)
-    except OSError as exc:
-        raise InputError(f"cannot write the output: {exc}") from None
-    finally:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-
-
-def percent(value) -> str:
-    """A fraction as a Vietnamese percentage: 0.4512 -> '45,1%'; blank for NA.
-
-    >>> percent(0.4512), percent(None)
-    ('45,1%', '—')
-    """
-    import pandas as pd
-    if value is None or pd.isna(value):
-        return "—"
-    return f"{value * 100:.1f}%".replace(".", ",")
-
-
-def _day_vi(iso: str) -> str:
-    """'2019-11-30' -> '30/11/2019' (how Vietnamese readers write days)."""
-    parts = iso.split("-")
-    return "/".join(reversed(parts)) if len(parts) == 3 else iso
+    write_all({path: (lambda tmp, f=frame: f.to_csv(tmp, index=False, encoding="utf-8", na_rep=""))
+               for frame, path in frames})
 
 
 def render_table(rates, account) -> str:
@@ -150,17 +117,17 @@ def render_table(rates, account) -> str:
         "Mã": with_data["unit_code"],
         "Đơn vị": with_data["unit_name"],
         "Cấp": with_data["level"].map(LEVEL_LABELS),
-        "Chỉ tiêu": with_data["target"].map(percent),
+        "Chỉ tiêu": with_data["target"].map(fmt_pct),
         "Trực tuyến": with_data["online"],
         "Tổng": with_data["total"],
-        "Tỷ lệ": with_data["rate"].map(percent),
+        "Tỷ lệ": with_data["rate"].map(fmt_pct),
         "Đánh giá": with_data["met"].map({True: "Đạt", False: "Chưa đạt"}).fillna("—"),
     })
     lines = []
     if rates.attrs.get("synthetic"):
         lines.append("DỮ LIỆU MÔ PHỎNG — không phải số liệu thật (synthetic data, not real figures).")
     lines += [f"Tỷ lệ hồ sơ trực tuyến theo Quyết định {rates.attrs.get('decision', '')}, "
-              f"tính đến ngày {_day_vi(rates.attrs.get('as_of', ''))}", ""]
+              f"tính đến ngày {fmt_date(rates.attrs.get('as_of'))}", ""]
     lines.append(table.to_string(index=False) if len(table) else "(không có hồ sơ nào được tính)")
     met = int(with_data["met"].fillna(False).sum())
     lines += ["", f"{met}/{len(with_data)} đơn vị có hồ sơ đạt chỉ tiêu; "

@@ -50,6 +50,9 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Per row the index of its distinct value (-1 = NA), in order of first appearance, and the
     distinct values."""
     from .values import by_unique
+    if isinstance(values.dtype, pd.CategoricalDtype):   # already encoded (not in first-seen order)
+        cats = values.cat.categories
+        return values.cat.codes.to_numpy().astype(np.int64), pd.Series(cats.astype("str"))
     arr = pa.array(values.array) if len(values) else pa.array([], pa.string())
     uniques, codes = by_unique(arr.cast(pa.string()) if arr.type != pa.string() else arr)
     return codes, uniques
@@ -68,7 +71,7 @@ def _lookup(values: pd.Series, index: pd.Index, key=None) -> np.ndarray:
 def _first_seen(values: pd.Series) -> np.ndarray:
     """True where a non-NA value appears for the first time (codes come in order of first
     appearance, so a first appearance is a new running maximum)."""
-    codes, _ = _codes(values)
+    codes, _ = _codes(values.astype("str") if isinstance(values.dtype, pd.CategoricalDtype) else values)
     previous_max = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]])) if len(codes) else codes
     return codes > previous_max
 

@@ -7,6 +7,8 @@ every row its reason.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +21,7 @@ from .format import ExportFormat, load_format
 from .headers import MissingColumnsError, header_score, map_headers
 from .read import read_table
 from .units import MATCHES, resolve_units
-from .values import clean_text, parse_channels, parse_dates, trim_cells
+from .values import clean_text, encode_cells, parse_channels, parse_dates, take_back, trim_cells
 
 DOSSIER_EXTENSIONS = (".csv", ".xlsx", ".xlsm")
 TEXT_FIELDS = ("procedure_name", "field", "agency", "status")
@@ -74,22 +76,37 @@ def read_dossier_file(path: str | Path, units: pd.DataFrame | None = None, *,
     """
     fmt = fmt or load_format()
     path = Path(path)
-    table = read_table(path, sheet=sheet, header_score=lambda cells: header_score(cells, fmt))
+    mapped = {}
+
+    def select(headers):  # a CSV's header row is mapped before reading: only mapped columns are read
+        mapped["mapping"] = map_headers(headers, path=str(path), header_map=header_map, fmt=fmt)
+        return _kept(mapped["mapping"])
+
+    table = read_table(path, sheet=sheet, header_score=lambda cells: header_score(cells, fmt),
+                       select=select)
     where = f"{path}" + (f" (sheet '{table.sheet}')" if table.sheet else "")
-    mapping = map_headers(table.headers, path=where, header_map=header_map, fmt=fmt)
+    mapping = mapped.get("mapping") or map_headers(table.headers, path=where, header_map=header_map,
+                                                   fmt=fmt)
     # Only the mapped columns are ever cleaned or kept: personal data is not even trimmed.
-    kept = {pos for positions in mapping.columns.values() for pos in positions}
-    cells = {pos: trim_cells(table.columns[pos], few_distinct=pos not in _high_cardinality(mapping))
-             for pos in sorted(kept)}
+    # Ids are one per row: cleaned as a whole. Every other column is cleaned, parsed and
+    # resolved on its distinct values only, kept as (distinct values, per-row codes).
+    ids = set(mapping.columns.get("dossier_id", []))
+    cells, raw = {}, None
+    for pos in sorted(_kept(mapping)):
+        raw, table.columns[pos] = table.columns[pos], None      # free the raw text as we go
+        cells[pos] = trim_cells(raw) if pos in ids else encode_cells(raw)
+    del raw
     # A row whose kept cells are all empty is a blank row (spreadsheets trail them), not data.
     blank = np.ones(table.n_rows, dtype=bool)
     for values in cells.values():
-        blank &= values.is_null().to_numpy(zero_copy_only=False)
+        blank &= values[1] < 0 if isinstance(values, tuple) else \
+            values.is_null().to_numpy(zero_copy_only=False)
     rows = table.source_row
     if blank.any():
-        keep = pa.array(~blank)
-        cells = {pos: values.filter(keep) for pos, values in cells.items()}
-        rows = rows[~blank]
+        keep = ~blank
+        cells = {pos: (v[0], v[1][keep]) if isinstance(v, tuple) else v.filter(pa.array(keep))
+                 for pos, v in cells.items()}
+        rows = rows[keep]
     n = len(rows)
     if n == 0:
         raise InputError("no data rows below the header", path=where)
@@ -98,26 +115,28 @@ def read_dossier_file(path: str | Path, units: pd.DataFrame | None = None, *,
         positions = mapping.columns.get(field)
         if not positions:
             return None
-        arrays = [cells[p] for p in positions]
-        return arrays[0] if len(arrays) == 1 else pc.coalesce(*arrays)
+        parts = [cells[p] for p in positions]
+        if len(parts) == 1:
+            return parts[0]
+        merged = pc.coalesce(*(_decode(*v) if isinstance(v, tuple) else v for v in parts))
+        return merged if field == "dossier_id" else encode_cells(merged)
 
-    unit_raw = column("unit")
-    resolved = resolve_units(unit_raw, units, fmt)
+    units_out = _resolve_units(column("unit"), n, units, fmt)
     out = pd.DataFrame({
         "source_file": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8),
                                                  categories=[source_name or str(path)]),
         "source_row": rows.astype(np.int64),
         "dossier_id": clean_text(column("dossier_id"), n),
-        "unit_text": clean_text(unit_raw, n),
-        "unit_code": resolved["unit_code"],
-        "unit_match": resolved["unit_match"],
-        "procedure_code": clean_text(column("procedure_code"), n),
+        "unit_text": _category(column("unit"), n),
+        "unit_code": units_out["unit_code"],
+        "unit_match": units_out["unit_match"],
+        "procedure_code": _category(column("procedure_code"), n),
     })
     for f in TEXT_FIELDS:
-        out[f] = clean_text(column(f), n)
+        out[f] = _category(column(f), n)
     for f in DATE_FIELDS:
-        out[f] = parse_dates(column(f), n)
-    out["channel"] = parse_channels(column("channel"), fmt)
+        out[f] = _dates(column(f), n)
+    out["channel"] = _channels(column("channel"), n, fmt)
     out = out[COLUMNS]
     out.attrs["ingest"] = {
         "file": source_name or str(path), "rows": n, "encoding": table.encoding, "sheet": table.sheet,
@@ -129,27 +148,84 @@ def read_dossier_file(path: str | Path, units: pd.DataFrame | None = None, *,
     return out
 
 
-def _high_cardinality(mapping) -> set:
-    """Columns with about one distinct value per row (ids, dates): normalised as a whole."""
-    fields = ("dossier_id", "received_date", "due_date", "resolved_date")
-    return {p for f in fields for p in mapping.columns.get(f, [])}
+def _kept(mapping) -> set:
+    return {pos for positions in mapping.columns.values() for pos in positions}
+
+
+# Per-file columns come as (distinct values, codes per row, -1 = empty): the helpers below
+# turn them into the table's columns without materialising a string per row.
+
+def _decode(uniques: pa.Array, codes: np.ndarray) -> pa.Array:
+    return uniques.take(pa.array(codes, mask=codes < 0))
+
+
+def _category(column, n: int) -> pd.Categorical:
+    if column is None:
+        return pd.Categorical.from_codes(np.full(n, -1, np.int8), categories=pd.Index([], dtype="str"))
+    uniques, codes = column
+    return pd.Categorical.from_codes(codes, categories=pd.Index(pd.array(uniques, dtype="str")))
+
+
+def _dates(column, n: int) -> pd.Series:
+    if column is None:
+        return parse_dates(None, n)
+    uniques, codes = column
+    days = parse_dates(uniques).to_numpy(dtype="datetime64[ns]")
+    return pd.Series(take_back(days, codes, np.datetime64("NaT")))
+
+
+def _channels(column, n: int, fmt) -> pd.Categorical:
+    if column is None:
+        return parse_channels(pa.nulls(n, pa.string()), fmt)
+    uniques, codes = column
+    per_unique = parse_channels(uniques, fmt)
+    return pd.Categorical.from_codes(take_back(per_unique.codes.astype(np.int8), codes, -1),
+                                     categories=per_unique.categories)
+
+
+def _resolve_units(column, n: int, units, fmt) -> dict:
+    """``unit_code`` (categorical, NA if unresolved) and ``unit_match`` per row."""
+    uniques, codes = column if column is not None else (pa.array([], pa.string()), np.full(n, -1))
+    resolved = resolve_units(uniques, units, fmt)
+    unit_pos, unit_codes = pd.factorize(resolved["unit_code"])
+    match = resolved["unit_match"].cat.codes.to_numpy()
+    return {
+        "unit_code": pd.Categorical.from_codes(take_back(unit_pos, codes, -1),
+                                               categories=pd.Index(unit_codes, dtype="str")),
+        "unit_match": pd.Categorical.from_codes(take_back(match, codes, MATCHES.index("unknown")),
+                                                categories=list(MATCHES)),
+    }
+
+
+# Categories kept in a fixed order; every other categorical is sorted, so that grouping on it
+# orders groups as grouping on the text itself would.
+_FIXED_ORDER = ("source_file", "unit_match", "channel")
 
 
 def concat_files(frames: list) -> pd.DataFrame:
-    """Stack per-file tables in input order (categories unioned)."""
+    """Stack per-file tables in input order (categories unioned). Consumes ``frames``: each
+    column is freed from the per-file tables once stacked, so the two never coexist whole."""
+    from pandas.api.types import union_categoricals
+
     if not frames:
         raise InputError("no dossier files given")
     meta = [f.attrs.get("ingest", {}) for f in frames]
-    for f in frames:
-        f.attrs = {}
-    out = pd.concat(frames, ignore_index=True)
-    out["source_file"] = pd.Categorical(out["source_file"].astype("str"),
-                                        categories=list(dict.fromkeys(m.get("file") for m in meta
-                                                                      if m.get("file"))) or None)
+    columns = {}
+    for col in list(frames[0].columns):
+        parts = [f.pop(col) for f in frames]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            columns[col] = union_categoricals(parts, sort_categories=col not in _FIXED_ORDER,
+                                              ignore_order=True)
+        else:
+            columns[col] = pd.concat(parts, ignore_index=True)
+        del parts
+    out = pd.DataFrame(columns)
+    del columns
+    out["source_file"] = out["source_file"].cat.set_categories(
+        list(dict.fromkeys(m.get("file") for m in meta if m.get("file"))) or
+        out["source_file"].cat.categories)
     out["unit_match"] = pd.Categorical(out["unit_match"], categories=list(MATCHES))
     out["channel"] = pd.Categorical(out["channel"], categories=["online", "direct", "postal"])
-    for f, m in zip(frames, meta):
-        f.attrs["ingest"] = m
     out.attrs["ingest"] = {"files": meta}
     return out
 
@@ -168,16 +244,29 @@ def load_dossiers(paths, catalog, units: pd.DataFrame | None = None, *, header_m
     if not isinstance(catalog, pd.DataFrame):
         catalog = read_catalog(catalog, decision)
     units = load_units(decision) if units is None else units
-    frames, skipped = [], []
-    for path, in_folder in expand_paths(paths, exclude=exclude, with_origin=True):
+    files = expand_paths(paths, exclude=exclude, with_origin=True)
+
+    def read(path):
         try:
-            frames.append(read_dossier_file(path, units, header_map=header_map, sheet=sheet))
-        except MissingColumnsError as exc:
+            return read_dossier_file(path, units, header_map=header_map, sheet=sheet)
+        except InputError as exc:
+            return exc                  # raised below, in file order, as a plain loop would
+
+    # Reading is mostly Arrow work that releases the GIL (parsing a CSV is single-threaded when
+    # values may hold line breaks): two files at a time use both cores of a small machine.
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1, len(files) or 1)) as pool:
+        results = list(pool.map(read, [path for path, _ in files]))
+    frames, skipped = [], []
+    for (path, in_folder), result in zip(files, results):
+        if isinstance(result, MissingColumnsError) and in_folder and result.matched <= 1:
             # A folder may also hold the catalogue or other tables: a file that names at most
             # one of the required columns is not a dossier export. Named files always count.
-            if not in_folder or exc.matched > 1:
-                raise
             skipped.append(str(path))
+        elif isinstance(result, Exception):
+            raise result
+        else:
+            frames.append(result)
+    del results
     if not frames:
         raise InputError("no dossier export among the files given (skipped, not dossier "
                          f"exports: {', '.join(skipped)})")

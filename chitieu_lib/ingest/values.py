@@ -68,6 +68,23 @@ def trim_cells(values: pa.Array | pa.ChunkedArray, few_distinct: bool = False) -
     return pc.utf8_normalize(values, form="NFC")
 
 
+def encode_cells(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """Cleaned (see :func:`trim_cells`) distinct values, and per row the index of its value
+    (-1 = empty). Only the distinct raw texts are trimmed and normalised: a column of a
+    million cells holds a few hundred names, or a few hundred thousand date-times.
+
+    >>> uniques, codes = encode_cells(pa.array([" Sở A", "Sở A", "", None, "B "]))
+    >>> uniques.to_pylist(), codes.tolist()
+    (['Sở A', 'B'], [0, 0, -1, -1, 1])
+    """
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    encoded = pc.dictionary_encode(values.cast(pa.string()))
+    # Distinct raw texts may clean to the same value (" A" and "A"): encode once more.
+    uniques, remap = _distinct(trim_cells(encoded.dictionary))
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    return uniques, take_back(remap.astype(np.int32), codes, -1)
+
+
 def clean_text(values: pa.Array | None, n: int) -> pd.Series:
     """A cleaned text column (see :func:`trim_cells`) as pandas ``str``; all NA when absent."""
     if values is None:

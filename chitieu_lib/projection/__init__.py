@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..decision import load_decision, load_units
+from .. import vi
 from . import share, simulate, status, volume
 
 __all__ = ["project", "projection_fan", "PROJECTION_COLUMNS", "RATES_COLUMNS", "LITTLE_DATA"]
@@ -139,27 +140,27 @@ def project(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.DataFrame |
 
 
 def _note(r, as_of, end) -> str:
-    f, day = status.fmt_pct, status.fmt_date
+    f, day, n = vi.fmt_pct, vi.fmt_date, vi.fmt_int
     if r.total_so_far == 0:
         return f"Chưa có hồ sơ nào được tính đến ngày {day(as_of)}: chưa đủ dữ liệu để dự báo."
     rate_now = r.online_so_far / r.total_so_far
     if r.status == status.MET:
         if r.max_remaining == 0:
             return f"Đã kết thúc thời gian tính: tỷ lệ {f(rate_now)}, không dưới chỉ tiêu {f(r.target)}."
-        return (f"Kể cả khi tối đa {int(r.max_remaining)} hồ sơ còn lại đến {day(end)} đều không trực tuyến, "
+        return (f"Kể cả khi tối đa {n(r.max_remaining)} hồ sơ còn lại đến {day(end)} đều không trực tuyến, "
                 f"tỷ lệ vẫn không dưới chỉ tiêu {f(r.target)}.")
     if r.status == status.OUT_OF_REACH:
         best = (r.online_so_far + r.max_remaining) / (r.total_so_far + r.max_remaining)
-        return (f"Kể cả khi tối đa {int(r.max_remaining)} hồ sơ còn lại đều trực tuyến, tỷ lệ cũng chỉ "
+        return (f"Kể cả khi tối đa {n(r.max_remaining)} hồ sơ còn lại đều trực tuyến, tỷ lệ cũng chỉ "
                 f"đạt {f(best)}, dưới chỉ tiêu {f(r.target)}.")
     note = (f"Dự báo {f(r.projected_rate)} (khoảng 80%: {f(r.projected_low)}–{f(r.projected_high)}), "
             f"khả năng đạt {r.p_meet * 100:.0f}%.")
     if r.extra_online_needed > 0:
         note += (f" Cần {f(min(r.required_rate, 1))} hồ sơ còn lại nộp trực tuyến: thêm khoảng "
-                 f"{int(r.extra_online_needed)} hồ sơ trực tuyến so với nhịp hiện nay "
-                 f"({status.fmt_num(r.extra_online_per_week)} hồ sơ/tuần).")
+                 f"{n(r.extra_online_needed)} hồ sơ trực tuyến so với nhịp hiện nay "
+                 f"({vi.fmt_num(r.extra_online_per_week, 1)} hồ sơ/tuần).")
     if r.total_so_far < LITTLE_DATA:
-        note += (f" Ít dữ liệu ({int(r.total_so_far)} hồ sơ): dự báo dựa một phần vào các đơn vị "
+        note += (f" Ít dữ liệu ({n(r.total_so_far)} hồ sơ): dự báo dựa một phần vào các đơn vị "
                  "cùng cấp, cùng chỉ tiêu.")
     return note
 

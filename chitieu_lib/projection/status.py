@@ -79,17 +79,3 @@ def status_words(p_meet, certain, impossible, has_data):
     words = np.where(p >= ON_TRACK, ON_TRACK_WORD, np.where(p >= AT_RISK, AT_RISK_WORD, UNLIKELY_WORD))
     words = np.where(certain, MET, np.where(impossible, OUT_OF_REACH, words))
     return np.where(has_data, words, "").astype(object)
-
-
-def fmt_pct(x: float) -> str:
-    """45.0% the Vietnamese way: ``45,0%``."""
-    return f"{100 * x:.1f}%".replace(".", ",")
-
-
-def fmt_num(x: float, digits: int = 1) -> str:
-    """12.5 the Vietnamese way: ``12,5``."""
-    return f"{x:.{digits}f}".replace(".", ",")
-
-
-def fmt_date(d) -> str:
-    return f"{d.day:02d}/{d.month:02d}/{d.year}"
