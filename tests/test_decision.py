@@ -81,3 +81,29 @@ def test_units_csv_round_trip(tmp_path, units):
     assert back["target"].iloc[0] == pytest.approx(0.45)
     assert back["target"].iloc[1] == pytest.approx(0.40)
     assert pd.isna(back["target"].iloc[2])
+
+
+def test_another_years_decision_is_a_file_not_code(tmp_path):
+    """A different decision (hypothetical here: other targets, another window) needs only a TOML file."""
+    import datetime as dt
+
+    from chitieu_lib.decision import DEFAULT_DECISION, load_decision, load_units
+    from chitieu_lib.windows import window
+
+    text = DEFAULT_DECISION.read_text(encoding="utf-8")
+    text = (text.replace('number = "817/QĐ-UBND"', 'number = "999/QĐ-TEST"')
+                .replace("start = 2018-12-01", "start = 2017-12-01")
+                .replace("end = 2019-11-30", "end = 2018-11-30")
+                .replace("grace_days = 5", "grace_days = 10")
+                .replace("target = 0.45", "target = 0.40")
+                .replace("target = 0.35", "target = 0.30"))
+    path = tmp_path / "999-test.toml"
+    path.write_text(text, encoding="utf-8")
+    other = load_decision(path)
+    assert other.number == "999/QĐ-TEST"
+    units = load_units(other).set_index("unit_code")
+    assert units.loc["SCT", "target"] == 0.40 and units.loc["SYT", "target"] == 0.40
+    assert units.loc["571", "target"] == 0.30 and units.loc["575", "target"] == 0.30
+    assert units.loc["22516", "target"] == 0.25
+    assert window("new", dt.date(2018, 6, 1), other) == (dt.date(2018, 6, 11), dt.date(2018, 11, 30))
+    assert window("continuing", None, other) == (dt.date(2017, 12, 1), dt.date(2018, 11, 30))
