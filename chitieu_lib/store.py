@@ -40,7 +40,7 @@ from .text import fold
 
 STORE_FILES = ("dossiers.parquet", "catalog.parquet", "units.parquet", "aggregates.parquet",
                "accounting.csv", "manifest.json")
-CACHE_VERSION = "1"        # bump when the cached per-file frame changes shape
+CACHE_VERSION = "2"        # bump when the cached per-file frame changes shape
 ENV_VAR = "CHITIEU_PROCESSED_DIR"
 KINDS = {
     "dossiers": "dossier export",

@@ -47,8 +47,7 @@ REASON_LABELS = {
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """Per row the index of its distinct value (-1 = NA), in order of first appearance, and the
-    distinct values."""
+    """Per row the index of its distinct value (-1 = NA), and the distinct values."""
     from .values import by_unique
     if isinstance(values.dtype, pd.CategoricalDtype):   # already encoded (not in first-seen order)
         cats = values.cat.categories
@@ -69,11 +68,10 @@ def _lookup(values: pd.Series, index: pd.Index, key=None) -> np.ndarray:
 
 
 def _first_seen(values: pd.Series) -> np.ndarray:
-    """True where a non-NA value appears for the first time (codes come in order of first
-    appearance, so a first appearance is a new running maximum)."""
-    codes, _ = _codes(values.astype("str") if isinstance(values.dtype, pd.CategoricalDtype) else values)
-    previous_max = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]])) if len(codes) else codes
-    return codes > previous_max
+    """True where a non-NA value appears for the first time (see dedupe.py for how)."""
+    from .dedupe import first_seen
+    arr = pa.array(values.astype("str").array) if len(values) else pa.array([], pa.string())
+    return first_seen(arr)
 
 
 def _from_registry(column: pd.Series, unit_pos: np.ndarray, categories=None) -> pd.Categorical:

@@ -251,6 +251,9 @@ def load_dossiers(paths, catalog, units: pd.DataFrame | None = None, *, header_m
             return read_dossier_file(path, units, header_map=header_map, sheet=sheet)
         except InputError as exc:
             return exc                  # raised below, in file order, as a plain loop would
+        finally:
+            # Arrow's allocator keeps freed pages for reuse; a file's raw text is not reused.
+            pa.default_memory_pool().release_unused()
 
     # Reading is mostly Arrow work that releases the GIL (parsing a CSV is single-threaded when
     # values may hold line breaks): two files at a time use both cores of a small machine.

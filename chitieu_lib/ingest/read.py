@@ -59,9 +59,9 @@ def read_table(path: str | Path, *, sheet: str | None = None,
                header_score: Callable[[list], int] | None = None,
                select: Callable[[list], set] | None = None) -> RawTable:
     """Read a CSV or XLSX file. ``header_score(cells)`` rates a candidate header row (the best of
-    the first rows wins; default: the first row). ``select(headers)`` names the positions of the
-    columns wanted (default: all); a CSV's other columns are never converted (``columns`` holds
-    None for them), which is most of the reading time and keeps personal data out of memory."""
+    the first rows wins; default: the first row). For a CSV, ``select(headers)`` names the positions
+    of the columns wanted (default: all); the others are never converted (``columns`` holds None
+    for them): that saves most of the reading time, and personal-data cells never become values."""
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", path=path)
@@ -72,7 +72,7 @@ def read_table(path: str | Path, *, sheet: str | None = None,
     if not head.strip():
         raise InputError("file is empty", path=path)
     if head.startswith(b"PK\x03\x04"):
-        return read_xlsx(path, sheet=sheet, header_score=header_score, select=select)
+        return read_xlsx(path, sheet=sheet, header_score=header_score)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError("old Excel 97-2003 (.xls) workbooks are not read; save it as .xlsx or as "
                          "'CSV UTF-8'", path=path)
@@ -183,6 +183,7 @@ def read_csv(path: Path, head: bytes | None = None,
     names = [f"c{i}" for i in range(len(headers))]
     wanted = sorted(select(headers)) if select is not None else range(len(headers))
     include = [names[i] for i in wanted]
+    included = set(include)
 
     def attempt(enc: str):
         return pacsv.read_csv(
@@ -212,7 +213,7 @@ def read_csv(path: Path, head: bytes | None = None,
         except UnicodeError as exc:
             raise InputError(f"text encoding problem ({encoding}): {exc}", path=path) from None
     header_row = skip + 1
-    columns = [table.column(names[i]) if names[i] in include else None for i in range(len(names))]
+    columns = [table.column(name) if name in included else None for name in names]
     return RawTable(path=path, headers=headers, columns=columns,
                     source_row=np.arange(header_row + 1, header_row + 1 + table.num_rows, dtype=np.int64),
                     encoding=encoding, header_row=header_row)
@@ -253,8 +254,7 @@ def _cell_text(value: object) -> str | None:
 
 
 def read_xlsx(path: Path, sheet: str | None = None,
-              header_score: Callable[[list], int] | None = None,
-              select: Callable[[list], set] | None = None) -> RawTable:
+              header_score: Callable[[list], int] | None = None) -> RawTable:
     import openpyxl
 
     try:
@@ -285,10 +285,10 @@ def read_xlsx(path: Path, sheet: str | None = None,
         header_cells.pop()               # formatted but empty columns at the right
     width = len(header_cells)
     data = rows[header_idx + 1:]
+    columns = []
+    for j in range(width):
+        columns.append(pa.array([r[j] if j < len(r) else None for r in data], type=pa.string()))
     headers = [unicodedata.normalize("NFC", (h or "").strip()) for h in header_cells]
-    wanted = set(select(headers)) if select is not None else set(range(width))
-    columns = [pa.array([r[j] if j < len(r) else None for r in data], type=pa.string())
-               if j in wanted else None for j in range(width)]
     return RawTable(path=path, headers=headers, columns=columns,
                     source_row=np.arange(header_idx + 2, header_idx + 2 + len(data), dtype=np.int64),
                     sheet=title, header_row=header_idx + 1)
