@@ -20,9 +20,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# tests/, the doctests of chitieu_lib, and nbval on every notebook (default parameters, against a small store built by the tests).
+# tests/, the doctests of chitieu_lib, and nbval on every notebook (default parameters, against a
+# small store built by the tests). Notebooks in git carry no outputs: the expected text of the
+# checked cells (tests/nbval_expected/) goes into copies under notebooks/.nbval/ first.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q tests chitieu_lib notebooks --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(BIN)/python tests/nbval_prepare.py
+	$(BIN)/python -m pytest -q tests chitieu_lib notebooks/.nbval --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 example: $(STAMP)
 	$(BIN)/chitieu rates --dossiers data/raw/example/dossiers.csv \
