@@ -24,6 +24,11 @@ Reset semantics (what a report can and cannot see of the reports before it):
   threads or files a report leaves behind. A report that fails, times out or
   kills its kernel never hands its kernel on: the kernel is replaced.
 
+Kernels talk to their worker over Unix sockets (ZeroMQ ``ipc`` transport) in a
+private folder, not over localhost TCP ports: workers starting kernels at the same
+moment cannot race for a port ("Address already in use"). A kernel that still
+fails to start is started again, up to ``START_ATTEMPTS`` times.
+
 The kernel runs ``sys.executable`` of the worker (the kernelspec's ``python``
 is resolved by jupyter_client to it), the same interpreter papermill's engine
 uses when started from the same environment.
@@ -32,9 +37,13 @@ uses when started from the same environment.
 from __future__ import annotations
 
 import atexit
+import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 
 from jupyter_client.manager import AsyncKernelManager
@@ -44,6 +53,7 @@ KERNEL_NAME = "python3"
 # The kernel's own log goes to the worker's stderr, not to the notebook; ipykernel warns there
 # at every start that local TCP is unencrypted.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+START_ATTEMPTS = 3
 PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "chitieu_lib")
 
 
@@ -165,8 +175,19 @@ async def _run_silent(kernel: WarmKernel, code: str, timeout: float) -> None:
         return
 
 
+_ipc_dir: str | None = None
+
+
+def _ipc_prefix() -> str:
+    """An absolute socket path prefix, unique per kernel (the kernel runs in another cwd)."""
+    global _ipc_dir
+    if _ipc_dir is None:
+        _ipc_dir = tempfile.mkdtemp(prefix="chitieu-kernels-")
+    return os.path.join(_ipc_dir, uuid.uuid4().hex[:12])
+
+
 async def _start(cwd: str, startup_timeout: float) -> WarmKernel:
-    km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=_ipc_prefix())
     # hist_file: an in-memory input history (reset writes none to ~/.ipython's SQLite file,
     # shared and locked by every kernel).
     await km.start_kernel(cwd=cwd, extra_arguments=[*KERNEL_ARGUMENTS,
@@ -211,7 +232,13 @@ def get_kernel(cwd: str, startup_timeout: float = 60) -> WarmKernel:
         discard_kernel()
         kernel = None
     if kernel is None:
-        kernel = start_kernel(cwd, startup_timeout)
+        for attempt in range(1, START_ATTEMPTS + 1):
+            try:
+                kernel = start_kernel(cwd, startup_timeout)
+                break
+            except Exception:
+                if attempt == START_ATTEMPTS:
+                    raise
         _local.kernel = kernel
         with _lock:
             _all.add(kernel)
@@ -252,9 +279,14 @@ def shutdown_all() -> None:
             pass
         try:
             kernel.km.cleanup_connection_file()
+            kernel.km.cleanup_ipc_files()
         except Exception:
             pass
     _local.kernel = None
+    global _ipc_dir
+    if _ipc_dir is not None and not _all:
+        shutil.rmtree(_ipc_dir, ignore_errors=True)
+        _ipc_dir = None
 
 
 atexit.register(shutdown_all)
