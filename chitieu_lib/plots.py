@@ -184,10 +184,15 @@ def trend_chart(monthly: pd.DataFrame, target: float, as_of, projection: dict | 
                label=LABELS["as_of"].format(as_of=fmt_date(as_of)))
     ax.set_ylim(0, min(1.0, top * 1.15 + 0.02))
     _pct_axis(ax)
+    return _finish_monthly(fig, ax, start, end, LABELS["rate_axis"], LABELS["trend_title"])
+
+
+def _finish_monthly(fig, ax, start, end, ylabel: str, title: str):
+    """Month axis over the window, labels, title and a legend beside the plot."""
     _month_axis(ax, start, end)
-    ax.set_ylabel(LABELS["rate_axis"])
+    ax.set_ylabel(ylabel)
     ax.set_xlabel(LABELS["month_axis"])
-    ax.set_title(LABELS["trend_title"], loc="left", fontsize=12, fontweight="bold")
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
     fig.tight_layout()
     return fig
@@ -210,13 +215,7 @@ def volume_chart(monthly: pd.DataFrame):
         bottom += values
     from matplotlib.ticker import FuncFormatter
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_num(v, 0)))
-    _month_axis(ax, start, end)
-    ax.set_ylabel(LABELS["volume_axis"])
-    ax.set_xlabel(LABELS["month_axis"])
-    ax.set_title(LABELS["volume_title"], loc="left", fontsize=12, fontweight="bold")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
-    fig.tight_layout()
-    return fig
+    return _finish_monthly(fig, ax, start, end, LABELS["volume_axis"], LABELS["volume_title"])
 
 
 def commune_heatmap(monthly: pd.DataFrame, names: dict, target: float):

@@ -87,42 +87,34 @@ class RawFile:
 
 def _csv_head_rows(path: Path, n: int = 12) -> list[list[str]]:
     """The first ``n`` rows of a text file, decoded from its first lines only (a stray byte further
-    down must not change how the header reads)."""
-    import codecs
+    down must not change how the header reads). Encoding and delimiter: the loader's own rules."""
     import csv
     import io
+
+    from .ingest.read import _python_codec, sniff_delimiter, sniff_encoding
     data = path.open("rb").read(1 << 16)
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = data.decode("utf-16", errors="ignore")
-    else:
-        cut = -1
-        for _ in range(n):
-            nxt = data.find(b"\n", cut + 1)
-            if nxt < 0:
-                break
-            cut = nxt
-        head = data if cut < 0 else data[:cut + 1]
-        try:
-            text = head.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = head.decode("cp1258", errors="replace")
+    cut = -1
+    for _ in range(n):
+        nxt = data.find(b"\n", cut + 1)
+        if nxt < 0:
+            break
+        cut = nxt
+    head = data if cut < 0 else data[:cut + 1]
+    try:
+        encoding = sniff_encoding(head, path, complete=cut >= 0)
+    except InputError:  # recognition only: reading the file reports the encoding problem
+        encoding = "cp1258"
+    text = data.decode("utf-16", errors="ignore") if encoding == "utf-16" else \
+        head.decode(_python_codec(encoding), errors="replace")
     lines = text.splitlines()[:n]
     if not lines:
         return []
-    delim = max([",", ";", "\t", "|"], key=lines[0].count)
-    return [r for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=delim)]
+    return list(csv.reader(io.StringIO("\n".join(lines)), delimiter=sniff_delimiter(lines[0])))
 
 
 def _dossier_score(cells: list) -> int:
-    try:
-        from .ingest.headers import header_score
-        return header_score(cells)
-    except ImportError:  # the loader is not there: a rough guess from the usual headers
-        keys = {fold(c) for c in cells}
-        wanted = [("ma ho so", "so ho so", "dossier id"), ("ma don vi", "unit code", "don vi tiep nhan"),
-                  ("ma tthc", "procedure code"), ("ngay tiep nhan", "received date"),
-                  ("hinh thuc nop", "channel", "kenh nop")]
-        return sum(any(w in keys for w in ws) for ws in wanted)
+    from .ingest.headers import header_score
+    return header_score(cells)
 
 
 def _kind_of_rows(rows: list[list]) -> tuple[str, str]:
