@@ -56,6 +56,7 @@ BENCH_LIMIT ?= 12
 bench: $(STAMP)
 	$(BIN)/python bench/bench_render.py --limit $(BENCH_LIMIT)
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_projection.py
 
 clean:
 	rm -rf outputs/* data/processed/* .pytest_cache

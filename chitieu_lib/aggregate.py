@@ -27,7 +27,6 @@ figure is marked ``approximate=True`` wherever it goes.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -38,6 +37,10 @@ import pandas as pd
 from .calendar import working_days
 from .decision import Decision, load_decision, load_units
 from .errors import InputError
+from .ingest.codes import match_codes
+from .ingest.messages import short
+from .ingest.dates import parse_day  # noqa: F401 (the one date parser; bieu06 imports it from here)
+from .ingest.units import unit_resolver
 from .text import fold
 
 # The columns of the aggregates table (aggregates.parquet), in order.
@@ -63,43 +66,35 @@ FLAT_ALIASES = {
     "total": ["total", "tong so", "tong so ho so"],
 }
 _ALIAS_TO_COLUMN = {fold(a): col for col, aliases in FLAT_ALIASES.items() for a in aliases}
-_UNIT_PREFIXES = ("uy ban nhan dan ", "ubnd ")
 
 
 # ---------------------------------------------------------------- unit names
 
-def unit_lookup(units: pd.DataFrame | None = None) -> dict:
-    """Folded code or name -> list of (unit_code, parent_code), for :func:`resolve_unit`."""
-    units = load_units() if units is None else units
-    table: dict[str, list] = {}
-    for code, name, parent in zip(units["unit_code"], units["unit_name"], units["parent_code"]):
-        for key in {fold(code), fold(name)}:
-            table.setdefault(key, []).append((str(code), str(parent or "")))
-    return table
+def unit_lookup(units: pd.DataFrame | None = None, unit_map: dict | None = None):
+    """The kit's one unit resolver (:class:`chitieu_lib.ingest.units.UnitResolver`) for
+    :func:`resolve_unit`: aggregates resolve names exactly as dossier exports do."""
+    return unit_resolver(units, unit_map=unit_map)
 
 
-def resolve_unit(label: object, lookup: dict, parent: str | None = None) -> tuple[str | None, str]:
+def resolve_unit(label: object, lookup, parent: str | None = None) -> tuple[str | None, str]:
     """Unit code for a code or a name as an office writes it, and a status.
 
     Status is ``ok``, ``unknown_unit`` or ``ambiguous_unit``. "Ủy ban nhân dân
     huyện Vạn Ninh", "UBND huyện Vạn Ninh" and "571" all give ``571``; a name
-    shared by communes of two districts is settled by ``parent`` if given.
+    shared by communes of two districts is settled by ``parent`` if given. A row
+    number written into the label ("1. Xã ...") is not part of the name.
 
     >>> lk = unit_lookup()
     >>> resolve_unit("ỦY BAN NHÂN DÂN HUYỆN VẠN NINH", lk), resolve_unit("Sở Tư Pháp", lk)
     (('571', 'ok'), ('STP', 'ok'))
+    >>> resolve_unit("TP. Nha Trang", lk), resolve_unit("Xã Vạn Thắng, huyện Vạn Ninh", lk)
+    (('568', 'ok'), ('22516', 'ok'))
     """
-    key = fold(label)
-    key = re.sub(r"^\d+(\s+\d+)*\s+(?=[a-z])", "", key) if not key.isdigit() else key  # "1. Xã ..."
-    for prefix in _UNIT_PREFIXES:
-        if key.startswith(prefix):
-            key = key[len(prefix):]
-    found = lookup.get(key, [])
-    if len(found) > 1 and parent:
-        found = [f for f in found if f[1] == parent] or found
-    if len(found) == 1:
-        return found[0][0], "ok"
-    return None, ("ambiguous_unit" if found else "unknown_unit")
+    text = str(label if label is not None else "").strip()
+    if not text.isdigit():
+        text = re.sub(r"^\d+(?:[.)]\d*)*[.)]?\s+(?=\D)", "", text)   # "1. Xã ..." -> "Xã ..."
+    code, match = lookup.resolve(text, parent=parent)
+    return code, ("ok" if match == "ok" else f"{match}_unit")
 
 
 # ---------------------------------------------------------------- flat CSV
@@ -111,7 +106,9 @@ def _read_csv_text(path: Path) -> pd.DataFrame:
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"not a readable CSV file: {exc}", path=path) from None
+        # pandas' message may quote the file's lines: never shown.
+        raise InputError(f"not a readable CSV file ({type(exc).__name__}); save it as 'CSV UTF-8'",
+                         path=path) from None
 
 
 def flat_header_map(headers) -> dict:
@@ -122,26 +119,6 @@ def flat_header_map(headers) -> dict:
         if col and col not in found.values():
             found[h] = col
     return found if set(found.values()) == set(FLAT_COLUMNS) else {}
-
-
-def parse_day(text: object) -> pd.Timestamp | None:
-    """A day written ISO (2019-01-31) or Vietnamese style (31/01/2019); None if neither.
-
-    >>> parse_day("31/01/2019"), parse_day("2019-01-31"), parse_day("31/2/2019")
-    (Timestamp('2019-01-31 00:00:00'), Timestamp('2019-01-31 00:00:00'), None)
-    """
-    if isinstance(text, (dt.date, pd.Timestamp)):
-        return pd.Timestamp(text).normalize()
-    s = str(text or "").strip()
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", s) or re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", s)
-    if not m:
-        return None
-    a, b, c = (int(x) for x in m.groups())
-    y, mo, d = (a, b, c) if a > 31 else (c, b, a)
-    try:
-        return pd.Timestamp(dt.date(y, mo, d))
-    except ValueError:
-        return None
 
 
 def parse_count(value: object) -> int | None:
@@ -188,14 +165,14 @@ def read_flat_csv(path: str | Path, units: pd.DataFrame | None = None, *,
         start, end = parse_day(rec["period_start"]), parse_day(rec["period_end"])
         online, total = parse_count(rec["online"]), parse_count(rec["total"])
         if status != "ok":
-            reason, problem = status, f"{own['unit']} '{rec['unit']}' is not a known unit code or name"
+            reason, problem = status, f"{own['unit']} '{short(rec['unit'])}' is not a known unit code or name"
         elif start is None or end is None or end < start:
             col = "period_start" if start is None else "period_end"
             reason = "invalid_date"
-            problem = f"{own[col]} '{rec[col]}' is not a day (dd/mm/yyyy or yyyy-mm-dd) on or after the start"
+            problem = f"{own[col]} '{short(rec[col])}' is not a day (dd/mm/yyyy or yyyy-mm-dd) on or after the start"
         elif online is None or total is None:
             col = "online" if online is None else "total"
-            reason, problem = "invalid_count", f"{own[col]} '{rec[col]}' is not a whole number of dossiers"
+            reason, problem = "invalid_count", f"{own[col]} '{short(rec[col])}' is not a whole number of dossiers"
         elif online > total:
             reason = "arithmetic_error"
             problem = f"{own['online']} {online} > {own['total']} {total}"
@@ -262,11 +239,10 @@ def prorate(aggregates: pd.DataFrame, catalog: pd.DataFrame | None = None,
     w_start = pd.Series(pd.Timestamp(d.window_start), index=out.index, dtype="datetime64[ns]")
     w_end = pd.Series(pd.Timestamp(d.window_end), index=out.index, dtype="datetime64[ns]")
     if catalog is not None and n and "procedure_code" in out.columns:
-        cat = catalog.set_index("procedure_code")
-        codes = out["procedure_code"].astype(object)
-        known = codes.isin(cat.index)
-        w_start[known] = codes[known].map(cat["window_start"]).astype("datetime64[ns]")
-        w_end[known] = codes[known].map(cat["window_end"]).astype("datetime64[ns]")
+        pos = match_codes(out["procedure_code"].astype(object), catalog["procedure_code"].astype(str))
+        known = pos >= 0
+        w_start[known] = catalog["window_start"].to_numpy(dtype="datetime64[ns]")[pos[known]]
+        w_end[known] = catalog["window_end"].to_numpy(dtype="datetime64[ns]")[pos[known]]
     out["window_start"], out["window_end"] = w_start, w_end
     shares = []
     for ps, pe, ws, we in zip(out["period_start"], out["period_end"], w_start, w_end):
@@ -335,7 +311,8 @@ def classify_aggregates(aggregates: pd.DataFrame, catalog: pd.DataFrame | None =
     counted = reason == COUNTED
     if catalog is not None:
         code = out["procedure_code"].astype(object)
-        missing = counted & code.notna() & ~code.isin(set(catalog["procedure_code"]))
+        unmatched = match_codes(code, catalog["procedure_code"].astype(str)) < 0
+        missing = counted & code.notna() & unmatched
         reason = reason.mask(missing, "not_in_catalogue")
     share = prorate(out, catalog, decision)["share"]
     reason = reason.mask((reason == COUNTED) & (share == 0), "outside_window")

@@ -26,7 +26,7 @@ from .decision import load_decision
 @lru_cache(maxsize=4)
 def _listed(path: Path) -> dict:
     # The note column may hold unquoted commas, so split each line at its first two commas.
-    lines = path.read_text(encoding="utf-8-sig").splitlines()[1:]
+    lines = [ln for ln in path.read_text(encoding="utf-8-sig").splitlines() if not ln.startswith("#")][1:]
     rows = [line.split(",", 2) for line in lines if line.strip()]
     return {pd.Timestamp(r[0]): r[1].strip() for r in rows}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from . import __version__
@@ -40,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every failure ends in a one-line message, never a traceback.
+
+    Bad input (:class:`InputError`) and file-system refusals (``OSError``: a path
+    that cannot be read or written) exit 2; anything else is a fault of the kit:
+    exit 1, its traceback shown only with ``CHITIEU_DEBUG=1``.
+    """
     args = build_parser().parse_args(argv)
     try:
         return int(args._run(args) or 0)
@@ -49,6 +56,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"chitieu {args.command}: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"chitieu {args.command}: error: {where}{exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 -- the last line of defence: no traceback for a user
+        if os.environ.get("CHITIEU_DEBUG"):
+            raise
+        # The type only: an exception's text may quote a data cell (personal data).
+        print(f"chitieu {args.command}: internal error ({type(exc).__name__}); please report it, "
+              "with the command line (CHITIEU_DEBUG=1 shows the details)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

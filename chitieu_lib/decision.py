@@ -4,7 +4,7 @@ The decision lives in ``chitieu_lib/data/decisions/*.toml``; the divisions, agen
 and office calendar it refers to in ``chitieu_lib/data/reference/``. Another
 year's decision is another TOML file, not new code.
 
->>> d = load_decision()
+>>> d = load_decision(DEFAULT_DECISION)
 >>> d.number, str(d.window_start), str(d.window_end), d.grace_days
 ('817/QĐ-UBND', '2018-12-01', '2019-11-30', 5)
 >>> u = load_units(d)
@@ -15,6 +15,7 @@ year's decision is another TOML file, not new code.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -41,6 +42,9 @@ class Decision:
     number: str
     date: dt.date
     year: int
+    issuer: str
+    issuer_short: str          # as report sentences name the issuer ("UBND tỉnh Khánh Hòa")
+    province: str              # the area it covers, as reports name it ("tỉnh Khánh Hòa")
     title: str
     window_start: dt.date
     window_end: dt.date
@@ -51,28 +55,123 @@ class Decision:
     agencies_file: Path
     calendar_file: Path
     path: Path
+    sha256: str                # of the decision file's bytes: the store records which decision it used
+    letters: tuple = ()        # implementing letters (dicts): issuer_code, issuer, number, date, ...
+
+    @property
+    def reference_files(self) -> tuple[Path, ...]:
+        """The files this decision refers to (registry and calendar), which travel with it."""
+        return (self.divisions_file, self.agencies_file, self.calendar_file)
+
+    def group(self, clause: str) -> dict | None:
+        """The Article 1 group of ``clause`` (None if the decision has no such clause)."""
+        return next((g for g in self.groups if g["clause"] == clause), None)
+
+    def letters_of(self, unit_code: str, parent_code: str = "") -> list[dict]:
+        """Letters issued by this unit, or by its district for a commune (letters pass targets down).
+
+        >>> d = load_decision(DEFAULT_DECISION)
+        >>> [x["number"] for x in d.letters_of("571")], d.letters_of("568")
+        (['934/UBND-VHTT'], [])
+        >>> [x["number"] for x in d.letters_of("22516", "571")]
+        ['934/UBND-VHTT']
+        """
+        codes = {str(unit_code), str(parent_code)} - {""}
+        return [x for x in self.letters if str(x["issuer_code"]) in codes]
+
+
+LETTER_KEYS = ("issuer_code", "issuer", "number", "date", "subject", "items")
 
 
 @lru_cache(maxsize=8)
 def load_decision(path: str | Path | None = None) -> Decision:
-    """Read a decision file (default: Decision 817/QĐ-UBND of 2019)."""
+    """Read a decision file, cached by path (see :func:`read_decision`).
+
+    Only the command line and the store's build pass ``None`` (Decision 817/QĐ-UBND of 2019).
+    """
+    return read_decision(path)
+
+
+def read_decision(path: str | Path | None = None) -> Decision:
+    """Read a decision file afresh.
+
+    Files the decision names (divisions, agencies, calendar) are looked for beside
+    it first, then in the kit's ``data/reference/``. A decision whose office calendar
+    does not cover its window is refused: counting working days outside it would
+    treat every holiday as a working day.
+    """
     path = Path(path) if path else DEFAULT_DECISION
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        data = path.read_bytes()
+        raw = tomllib.loads(data.decode("utf-8"))
+    except (FileNotFoundError, IsADirectoryError):
         raise InputError("decision file not found", path=path) from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"not a valid decision file: {exc}", path=path) from None
+    required = ["number", "date", "year", "title", "divisions", "agencies", "calendar", "window", "groups"]
+    missing = [k for k in required if k not in raw]
+    if missing:
+        raise InputError(f"decision file lacks {missing}; see chitieu_lib/data/decisions/TEMPLATE.toml",
+                         path=path)
     win = raw["window"]
-    ref = lambda name: (path.parent / name) if (path.parent / name).exists() else REFERENCE_DIR / name  # noqa: E731
-    return Decision(
-        number=raw["number"], date=raw["date"], year=raw["year"], title=raw["title"],
+    missing = [k for k in ("start", "end", "grace_days", "continuing", "new", "dropped") if k not in win]
+    if missing:
+        raise InputError(f"[window] lacks {missing}", path=path)
+    letters = tuple(raw.get("letters", ()))
+    for i, letter in enumerate(letters, start=1):
+        lacking = [k for k in LETTER_KEYS if k not in letter]
+        if lacking:
+            raise InputError(f"[[letters]] number {i} lacks {lacking}", path=path)
+    decision = Decision(
+        number=raw["number"], date=raw["date"], year=raw["year"],
+        issuer=raw.get("issuer", ""), issuer_short=raw.get("issuer_short", raw.get("issuer", "")),
+        province=raw.get("province", ""),
+        title=raw["title"],
         window_start=win["start"], window_end=win["end"], grace_days=int(win["grace_days"]),
         window_text={k: win[k] for k in ("continuing", "new", "dropped")},
         groups=tuple(raw["groups"]),
-        divisions_file=ref(raw["divisions"]), agencies_file=ref(raw["agencies"]),
-        calendar_file=ref(raw["calendar"]), path=path,
+        divisions_file=_reference(path, raw["divisions"]), agencies_file=_reference(path, raw["agencies"]),
+        calendar_file=_reference(path, raw["calendar"]), path=path,
+        sha256=hashlib.sha256(data).hexdigest(), letters=letters,
     )
+    _check_calendar(decision)
+    return decision
+
+
+def _reference(decision_path: Path, name: str) -> Path:
+    beside = decision_path.parent / name
+    found = beside if beside.is_file() else REFERENCE_DIR / name
+    if not found.is_file():
+        raise InputError(f"the decision names '{name}', found neither beside it nor in the kit's "
+                         "reference data", path=decision_path)
+    return found
+
+
+def calendar_coverage(calendar_file: Path) -> tuple[dt.date, dt.date] | None:
+    """The days an office calendar covers, from its ``# covers: START END`` line (None if absent).
+
+    >>> calendar_coverage(REFERENCE_DIR / "vn_office_calendar_2018_2019.csv")
+    (datetime.date(2018, 12, 1), datetime.date(2019, 11, 30))
+    """
+    for line in calendar_file.read_text(encoding="utf-8-sig").splitlines():
+        if line.startswith("# covers:"):
+            start, end = line.split(":", 1)[1].split()[:2]
+            return dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+        if not line.startswith("#"):
+            return None
+    return None
+
+
+def _check_calendar(decision: Decision) -> None:
+    covers = calendar_coverage(decision.calendar_file)
+    if covers is None:
+        raise InputError(f"office calendar {decision.calendar_file.name} does not say which days it covers "
+                         "(a first line '# covers: YYYY-MM-DD YYYY-MM-DD')", path=decision.path)
+    if covers[0] > decision.window_start or covers[1] < decision.window_end:
+        raise InputError(
+            f"office calendar {decision.calendar_file.name} covers {covers[0]} to {covers[1]}, but the "
+            f"decision's window runs {decision.window_start} to {decision.window_end}; name a calendar "
+            "that covers the whole window (README: adding a year)", path=decision.path)
 
 
 def _registry(decision: Decision) -> pd.DataFrame:

@@ -17,7 +17,12 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .report import CHANNEL_LABELS, STATUS_LABELS, fmt_date, fmt_num, fmt_pct, status_kind
+from . import labels
+from .labels import CHANNELS as CHANNEL_LABELS, STATUSES as STATUS_LABELS, status_key as status_kind
+from .vi import fmt_date, fmt_num, fmt_pct
+
+# matplotlib, seaborn and IPython are imported inside the functions that draw (lazy): importing
+# this module for its labels and colours (tests, glyph checks) must not pay for them.
 
 FONT_FAMILY = "DejaVu Sans"
 STATUS_COLORS = {"met": "#17703a", "on_track": "#4c9a5f", "at_risk": "#d08a1a",
@@ -26,27 +31,8 @@ CHANNEL_COLORS = {"online": "#1f5fa8", "direct": "#b8c4d2", "postal": "#e0b84c"}
 TARGET_COLOR = "#c0392b"
 FAN_COLOR = "#1f5fa8"
 
-# Every fixed text the charts draw (titles, axes, legends); the tests check their glyphs.
-LABELS = {
-    "trend_title": "Tỷ lệ hồ sơ trực tuyến theo tháng và lũy kế",
-    "monthly_rate": "Tỷ lệ trực tuyến trong tháng",
-    "cumulative": "Tỷ lệ lũy kế từ 01/12/2018",
-    "target": "Chỉ tiêu {target}",
-    "projection": "Dự báo đến {end}",
-    "fan": "Khoảng dự báo (80%)",
-    "as_of": "Ngày chốt số liệu {as_of}",
-    "rate_axis": "Tỷ lệ trực tuyến",
-    "month_axis": "Tháng tiếp nhận",
-    "volume_title": "Số hồ sơ theo hình thức tiếp nhận, theo tháng",
-    "volume_axis": "Số hồ sơ",
-    "heatmap_title": "Tỷ lệ trực tuyến của các xã, thị trấn theo tháng (%)",
-    "heatmap_axis": "Xã, phường, thị trấn",
-    "heatmap_note": "Ô xám: không có hồ sơ. Màu xanh: trên chỉ tiêu; màu đỏ: dưới chỉ tiêu.",
-    "ranking_title": "Tỷ lệ trực tuyến đến nay của từng đơn vị, theo nhóm chỉ tiêu (Điều 1)",
-    "ranking_axis": "Tỷ lệ trực tuyến đến nay",
-    "target_mark": "Chỉ tiêu của nhóm",
-    "no_data": "Chưa có hồ sơ được tính",
-}
+# Every text the charts draw lives in chitieu_lib.labels (the tests check their glyphs).
+LABELS = labels.CHART
 
 
 def setup_style() -> None:
@@ -122,16 +108,16 @@ def _month_axis(ax, start, end) -> None:
         label.set_horizontalalignment("right")
 
 
-def _window():
-    from .decision import load_decision
-    d = load_decision()
-    return pd.Timestamp(d.window_start), pd.Timestamp(d.window_end)
+def _window(window) -> tuple[pd.Timestamp, pd.Timestamp]:
+    start, end = window
+    return pd.Timestamp(start), pd.Timestamp(end)
 
 
 def trend_chart(monthly: pd.DataFrame, target: float, as_of, projection: dict | pd.Series | None = None,
-                fan: pd.DataFrame | None = None):
-    """Monthly online share (bars), cumulative rate (line), target, projection fan to 30/11/2019.
+                fan: pd.DataFrame | None = None, *, window):
+    """Monthly online share (bars), cumulative rate (line), target, projection fan to the window's end.
 
+    ``window``: the decision's first and last counted day (``view.window``).
     ``monthly``: one unit's rows with ``month, online, total`` (``rate`` and ``cum_rate``
     computed when absent). ``projection``: ``projected_rate, projected_low, projected_high``.
     ``fan``: rows of ``projection_fan`` for this unit (``date, q10, q25, q50, q75, q90``);
@@ -140,7 +126,7 @@ def trend_chart(monthly: pd.DataFrame, target: float, as_of, projection: dict | 
     """
     import matplotlib.pyplot as plt
     setup_style()
-    start, end = _window()
+    start, end = _window(window)
     as_of = pd.Timestamp(as_of)
     m = monthly.sort_values("month").reset_index(drop=True).copy()
     m["month"] = pd.to_datetime(m["month"])
@@ -154,7 +140,7 @@ def trend_chart(monthly: pd.DataFrame, target: float, as_of, projection: dict | 
     fig, ax = plt.subplots(figsize=(10, 4.6))
     ax.bar(mid, m["rate"].fillna(0), width=22, color="#9cc3e6", label=LABELS["monthly_rate"], zorder=2)
     ax.plot(cum_x, m["cum_rate"], color="#1f3b63", marker="o", lw=2.2, ms=4,
-            label=LABELS["cumulative"], zorder=4)
+            label=LABELS["cumulative"].format(start=fmt_date(start)), zorder=4)
     ax.axhline(target, color=TARGET_COLOR, lw=1.6, ls="--",
                label=LABELS["target"].format(target=fmt_pct(target, 0)), zorder=3)
     top = max(float(np.nanmax(m["rate"].to_numpy(dtype=float), initial=0)), target) if len(m) else target
@@ -198,11 +184,11 @@ def _finish_monthly(fig, ax, start, end, ylabel: str, title: str):
     return fig
 
 
-def volume_chart(monthly: pd.DataFrame):
-    """Stacked bars: dossiers per month by channel (online, direct, postal)."""
+def volume_chart(monthly: pd.DataFrame, *, window):
+    """Stacked bars: dossiers per month by channel (online, direct, postal), over the window."""
     import matplotlib.pyplot as plt
     setup_style()
-    start, end = _window()
+    start, end = _window(window)
     m = monthly.sort_values("month").copy()
     m["month"] = pd.to_datetime(m["month"])
     mid = m["month"] + pd.Timedelta(days=14)

@@ -23,7 +23,7 @@ def _catalog():
 def _working_days_by_hand(start, end):
     # Weekdays, less the closed days of the office calendar; Saturdays worked in exchange added.
     listed = pd.read_csv("chitieu_lib/data/reference/vn_office_calendar_2018_2019.csv", usecols=[0, 1],
-                         names=["date", "kind"], header=0, on_bad_lines="skip")
+                         names=["date", "kind"], header=0, on_bad_lines="skip", comment="#")
     listed = dict(zip(pd.to_datetime(listed["date"]), listed["kind"]))
     n = 0
     for day in pd.date_range(start, end):

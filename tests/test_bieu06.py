@@ -7,8 +7,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from chitieu_lib.aggregate import aggregate_rates
-from chitieu_lib.bieu06 import (FIGURES, bieu06_to_aggregates, check_bieu06,
-                                dossier_figures, read_bieu06, write_bieu06, write_workbooks_from_dossiers)
+from chitieu_lib.bieu06 import (FIGURES, bieu06_to_aggregates, check_bieu06, dossier_figures, read_bieu06,
+                                write_bieu06)
+from chitieu_lib.sample.workbooks import write_workbooks_from_dossiers
 from chitieu_lib.errors import InputError
 
 PARTS = ["received_online", "received_offline", "carried_over", "resolved_early", "resolved_on_time",

@@ -96,7 +96,10 @@ def test_another_years_decision_is_a_file_not_code(tmp_path):
                 .replace("end = 2019-11-30", "end = 2018-11-30")
                 .replace("grace_days = 5", "grace_days = 10")
                 .replace("target = 0.45", "target = 0.40")
-                .replace("target = 0.35", "target = 0.30"))
+                .replace("target = 0.35", "target = 0.30")
+                .replace('calendar = "vn_office_calendar_2018_2019.csv"', 'calendar = "calendar-2018.csv"'))
+    (tmp_path / "calendar-2018.csv").write_text("# covers: 2017-12-01 2018-11-30\ndate,kind,note\n",
+                                                 encoding="utf-8")
     path = tmp_path / "999-test.toml"
     path.write_text(text, encoding="utf-8")
     other = load_decision(path)
@@ -107,3 +110,16 @@ def test_another_years_decision_is_a_file_not_code(tmp_path):
     assert units.loc["22516", "target"] == 0.25
     assert window("new", dt.date(2018, 6, 1), other) == (dt.date(2018, 6, 11), dt.date(2018, 11, 30))
     assert window("continuing", None, other) == (dt.date(2017, 12, 1), dt.date(2018, 11, 30))
+
+
+def test_a_calendar_that_does_not_cover_the_window_is_refused(tmp_path):
+    from chitieu_lib.decision import DEFAULT_DECISION, InputError, load_decision
+
+    text = DEFAULT_DECISION.read_text(encoding="utf-8").replace("end = 2019-11-30", "end = 2020-11-30")
+    path = tmp_path / "longer.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_decision(path)
+    message = str(err.value)
+    assert "covers 2018-12-01 to 2019-11-30" in message and "2020-11-30" in message
+    assert "longer.toml" in message

@@ -7,10 +7,11 @@ import nbformat
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+REPORT = {"as_of": "2019-09-30", "since": "", "processed_dir": "", "previous_dir": ""}
 EXPECTED_PARAMETERS = {
-    "unit_report": {"unit_code": "571", "as_of": "2019-09-30", "processed_dir": ""},
-    "district_report": {"district_code": "571", "as_of": "2019-09-30", "processed_dir": ""},
-    "province_overview": {"as_of": "2019-09-30", "processed_dir": ""},
+    "unit_report": {"unit_code": "571", **REPORT},
+    "district_report": {"district_code": "571", **REPORT},
+    "province_overview": dict(REPORT),
     "explore": {"processed_dir": ""},
 }
 
@@ -53,8 +54,11 @@ def test_first_code_cell_is_plain_parameters(path):
     assert "parameters" in first.metadata.get("tags", [])
     values = {}
     for node in ast.parse(first.source).body:
-        assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant), \
-            f"{path.name}: parameters must be plain assignments of literals"
-        values[node.targets[0].id] = node.value.value
+        # papermill's convention: `name: type = literal  # help`, so --help-notebook lists each one
+        assert isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Constant), \
+            f"{path.name}: parameters must be annotated assignments of literals"
+        values[node.target.id] = node.value.value
     assert values == EXPECTED_PARAMETERS[path.stem]
+    lines = [ln for ln in first.source.splitlines() if ln.strip()]
+    assert all("  # " in ln for ln in lines), f"{path.name}: every parameter needs a help comment"
     assert all(isinstance(v, str) and v.isascii() for v in values.values())

@@ -12,6 +12,7 @@ from fontTools.ttLib import TTFont  # noqa: E402  (ships with matplotlib: a seco
 from chitieu_lib import plots  # noqa: E402
 
 MONTHS = pd.date_range("2018-12-01", "2019-09-01", freq="MS")
+WINDOW = (pd.Timestamp("2018-12-01"), pd.Timestamp("2019-11-30"))
 
 
 def _monthly(code="571", online=None, total=None):
@@ -33,11 +34,11 @@ def _figures():
                         "q75": [0.35, 0.365, 0.37], "q90": [0.35, 0.38, 0.39]})
     communes = pd.concat([_monthly("22516"), _monthly("22519", online=np.arange(0, 10))])
     summary = pd.DataFrame({"target_group": ["Điều 1, khoản 2, điểm b"] * 3, "target": 0.25,
-                            "rate": [0.1, 0.3, np.nan], "status": ["khó đạt", "đã đạt", None]})
+                            "rate": [0.1, 0.3, np.nan], "status": ["off_track", "met", None]})
     return {
-        "trend": plots.trend_chart(_monthly(), 0.35, "2019-09-30", proj, fan),
-        "trend_no_fan": plots.trend_chart(_monthly(), 0.35, "2019-09-30", proj),
-        "volume": plots.volume_chart(_monthly()),
+        "trend": plots.trend_chart(_monthly(), 0.35, "2019-09-30", proj, fan, window=WINDOW),
+        "trend_no_fan": plots.trend_chart(_monthly(), 0.35, "2019-09-30", proj, window=WINDOW),
+        "volume": plots.volume_chart(_monthly(), window=WINDOW),
         "heatmap": plots.commune_heatmap(communes, {"22516": "Xã Vạn Thắng", "22519": "Xã Vạn Thạnh"}, 0.25),
         "ranking": plots.ranking_chart(summary),
     }
@@ -78,10 +79,10 @@ def test_missing_glyphs_detects_a_character_outside_the_font():
 
 def test_trend_chart_draws_cumulative_rate_and_target():
     online, total = np.arange(10, 20), np.full(10, 40)
-    fig = plots.trend_chart(_monthly(online=online, total=total), 0.35, "2019-09-30")
+    fig = plots.trend_chart(_monthly(online=online, total=total), 0.35, "2019-09-30", window=WINDOW)
     ax = fig.axes[0]
     lines = {l.get_label(): l for l in ax.get_lines()}
-    cum = lines[plots.LABELS["cumulative"]].get_ydata()
+    cum = lines[plots.LABELS["cumulative"].format(start="01/12/2018")].get_ydata()
     np.testing.assert_allclose(cum, np.cumsum(online) / np.cumsum(total))  # by a second method
     target = lines[plots.LABELS["target"].format(target="35%")].get_ydata()
     assert set(np.asarray(target, dtype=float)) == {0.35}

@@ -220,3 +220,72 @@ def test_synthetic_dynamics():
     assert ((g[("mean", True)] - g[("mean", False)]).abs() < 4 * se).all()
     with pytest.raises(ValueError):
         synthetic_year(n_units=1, dynamics="chaos")
+
+
+# --- issue 13: state-space share (v2), simulated worlds, oracle, track record -------------------------
+
+from chitieu_lib.projection import kalman  # noqa: E402
+from chitieu_lib.projection.oracle import oracle_forecast  # noqa: E402
+from chitieu_lib.projection.track_record import track_record, track_record_text  # noqa: E402
+from chitieu_lib.projection.worlds import campaign_effect, ramp, world_year  # noqa: E402
+
+
+def test_campaign_ramp_by_hand():
+    # launch in week 10, unit lag 2, lift 0.6: nothing before week 12, a third of it in week 12, all from 14
+    eff = campaign_effect(np.array([10]), np.array([0.6]), np.array([2]), np.array([0]), 20)[0]
+    assert eff[11] == 0 and eff[12] == pytest.approx(0.2) and eff[13] == pytest.approx(0.4)
+    assert eff[14:] == pytest.approx(0.6)
+    assert campaign_effect(np.array([-1]), np.array([0.6]), np.array([0]), np.array([0]), 5).sum() == 0
+    assert ramp(-1) == 0
+
+
+def test_kalman_follows_a_rising_share():
+    # logit share rising 0.05 a week from logit(0.2), 1,000 dossiers a week (expected counts, exact)
+    t = np.arange(30)
+    p = 1 / (1 + np.exp(-(np.log(0.25) + 0.05 * t)))
+    n = np.full((1, 1, 30), 1000.0)
+    k = np.round(n * p)
+    one = np.ones(1)
+    f = kalman.kalman_filter(k, n, np.zeros((1, 1)), q_level=1e-4 * one, q_noise=0 * one, q_slope=0 * one,
+                             slope_mean=0 * one, slope_var=0.03 ** 2 * one)
+    assert f["m"][0, 1] == pytest.approx(0.05, abs=0.005)
+    assert f["m"][0, 0] == pytest.approx(np.log(0.25) + 0.05 * 29, abs=0.03)
+
+
+def test_procedure_offset_is_the_log_odds_ratio():
+    # two groups, shares 0.3 and 0.6 every week, 40 units alike: offset logit(.6) − logit(.3) = 1.2528
+    k = np.zeros((40, 2, 10))
+    n = np.full((40, 2, 10), 100.0)
+    k[:, 0], k[:, 1] = 30, 60
+    off, var = kalman.procedure_offsets(k, n, ref=0)
+    assert off[:, 1] == pytest.approx(np.log(0.6 / 0.4) - np.log(0.3 / 0.7), abs=0.01)
+    assert (off[:, 0] == 0).all() and (var[:, 1] > 0).all()
+
+
+def test_oracle_at_the_window_end_is_the_final_rate():
+    y = world_year("province", seed=4, n_units=6, volume_scale=0.3)
+    o = oracle_forecast(y, "2019-11-30", n_draws=20).set_index("unit_code")
+    c = y.dossiers[y.dossiers["reason"] == "counted"]
+    final = c.assign(on=c["channel"] == "online").groupby("unit_code")["on"].mean()
+    np.testing.assert_allclose(o.loc[final.index, "projected_rate"], final)
+    np.testing.assert_allclose(o.loc[final.index, "projected_low"], final)
+
+
+def test_new_procedure_mix_lifts_the_projection():
+    # a new procedure (P08, counted from June) is far more online: at 30/4 the v2 projection, which reads
+    # its share from the dossiers received before it counts, must sit above carrying the rate forward
+    y = world_year("new_procedure", seed=8, n_units=30, volume_scale=1.0)
+    out = project(y.dossiers, y.catalog, y.units, "2019-04-30", n_sims=300).set_index("unit_code")
+    has = out["total_so_far"] > 0
+    carry = out.loc[has, "online_so_far"] / out.loc[has, "total_so_far"]
+    assert (out.loc[has, "projected_rate"] > carry).mean() > 0.8
+
+
+def test_track_record_picks_the_nearest_date_and_speaks_vietnamese():
+    t = pd.DataFrame({"level": ["district", "district"], "as_of": pd.to_datetime(["2019-04-30", "2019-09-30"]),
+                      "n": [36, 36], "mae": [0.0213, 0.0061], "coverage80": [0.81, 0.78], "brier": [0.1, 0.05]})
+    assert track_record("district", "2019-05-15", table=t)["mae"] == 0.0213
+    assert track_record("district", "2019-10-31", table=t)["mae"] == 0.0061
+    assert track_record("commune", "2019-10-31", table=t) == {}
+    s = track_record_text("district", "2019-09-01", table=t)
+    assert "cấp huyện" in s and "0,6 điểm phần trăm" in s and "78%" in s and "mô phỏng" in s

@@ -94,7 +94,7 @@ def test_index_lists_the_report_with_its_rate(rendered_district, cli_rates):
 
 
 def test_plan_picks_the_right_notebooks():
-    planned = render.plan(render.load_units(), level="all", as_of=AS_OF, processed_dir="/p", out="o")
+    planned = render.plan(render.load_units(), decision=render.load_decision(), level="all", as_of=AS_OF, processed_dir="/p", out="o")
     names = [p.job.name for p in planned]
     assert names[0] == "tinh/tong-quan"
     assert len(planned) == 1 + 162

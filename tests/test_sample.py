@@ -55,7 +55,7 @@ def records(sample_dir) -> pd.DataFrame:
 def _closed_days() -> set:
     """Closed days read straight from the calendar file: Sundays unless worked, plus listed days."""
     listed = {}
-    for line in (REFERENCE_DIR / "vn_office_calendar_2018_2019.csv").read_text(encoding="utf-8").splitlines()[1:]:
+    for line in [ln for ln in (REFERENCE_DIR / "vn_office_calendar_2018_2019.csv").read_text(encoding="utf-8").splitlines() if not ln.startswith("#")][1:]:
         day, kind = line.split(",")[:2]
         listed[pd.Timestamp(day)] = kind
     days = pd.date_range("2018-12-01", "2019-11-30")

@@ -10,7 +10,10 @@ import pytest
 
 from chitieu_lib.bieu06 import write_bieu06
 from chitieu_lib.errors import InputError
-from chitieu_lib.store import ingest, open_store, recognise
+from chitieu_lib.ingest import accounting
+from chitieu_lib.ingest.recognise import recognise
+from chitieu_lib.store import ingest, open_store
+from chitieu_lib.store.build import _acc_frame
 
 CATALOG = """procedure_code,procedure_name,rule,effective_date,field,authority_level,online_level
 1.001193,Đăng ký khai sinh,continuing,,Hộ tịch,commune,3
@@ -171,3 +174,13 @@ def test_utf8_export_cut_mid_character_at_the_sniffed_head_is_still_recognised(t
     assert data[65_534:65_537] == "ệ".encode("utf-8")      # cut by the 65,536-byte head
     (tmp_path / "d.csv").write_bytes(data)
     assert recognise(tmp_path / "d.csv")[0] == "dossiers"
+
+
+def test_store_and_loader_join_example_rows_the_same_way():
+    # Six duplicates in one file: both accountings show the first five, "file:row" joined by "; ".
+    d = pd.DataFrame({"source_file": pd.Categorical(["a.csv"] * 7), "source_row": range(2, 9),
+                      "reason": pd.Categorical(["counted"] + ["duplicate"] * 6)})
+    want = "a.csv:3; a.csv:4; a.csv:5; a.csv:6; a.csv:7"
+    store_line = _acc_frame(d, "dossiers").set_index("reason").loc["duplicate"]
+    assert (store_line["rows"], store_line["example_rows"]) == (6, want)
+    assert accounting(d).set_index("reason").loc["duplicate", "example_rows"] == want

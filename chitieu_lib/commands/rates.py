@@ -15,18 +15,24 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import sys
 from pathlib import Path
 
 from ..atomic import write_all
-from ..vi import fmt_date, fmt_pct
 from ..errors import InputError
+from ..paths import given_twice
+from ..sheets import csv_writer
+from ..vi import fmt_date, fmt_pct
+from .common import as_of_warnings, guard, list_flag, warn
+from .formats import add_format_flags, format_options
 
 LEVEL_LABELS = {"department": "Sở, ban", "district": "Huyện", "commune": "Xã"}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dossiers", nargs="+", required=True, metavar="PATH",
-                        help="dossier export file(s) or folder(s): CSV (UTF-8) or XLSX")
+    list_flag(parser, "--dossiers", required=True, metavar="PATH",
+              help="dossier export file(s) or folder(s): CSV (UTF-8) or XLSX")
     parser.add_argument("--catalog", required=True, metavar="PATH",
                         help="procedure catalogue CSV (procedure_code, procedure_name, rule, effective_date)")
     parser.add_argument("--units", metavar="PATH", help="own units registry CSV (default: the shipped one)")
@@ -38,6 +44,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--header-map", metavar="FILE",
                         help="own header → field map (TOML, JSON or CSV with columns header,field)")
     parser.add_argument("--decision", metavar="FILE", help="decision TOML (default: 817/QĐ-UBND of 2019)")
+    add_format_flags(parser)
 
 
 def parse_day(text: str | None, what: str = "--as-of") -> dt.date | None:
@@ -53,7 +60,6 @@ def parse_day(text: str | None, what: str = "--as-of") -> dt.date | None:
 def synthetic_inputs(paths) -> bool:
     """True when a ``source.json`` next to the inputs (or one or two folders up) says
     ``"synthetic": true`` — the bundled example and the sample year do."""
-    import json
     for path in map(Path, paths):
         folder = path if path.is_dir() else path.parent
         for candidate in (folder, folder.parent, folder.parent.parent):
@@ -77,14 +83,19 @@ def compute(args: argparse.Namespace):
     from ..rates import unit_rates
     from ..windows import read_catalog
 
+    as_of = parse_day(args.as_of)
     decision = load_decision(args.decision) if args.decision else load_decision()
     units = load_units(decision, path=args.units)
     catalog = read_catalog(args.catalog, decision)
-    as_of = parse_day(args.as_of) or decision.window_end
+    warnings = as_of_warnings(as_of, decision) + getattr(args, "warnings", [])
+    as_of = as_of or decision.window_end
     header_map = read_header_map(args.header_map) if args.header_map else None
     own_files = [args.catalog, args.units, args.header_map, args.decision, args.out, args.accounting]
+    format_name, unit_map = format_options(args, units)
+    own_files.append(getattr(args, "unit_map", None))
     dossiers = load_dossiers(args.dossiers, catalog, units, header_map=header_map, sheet=args.sheet,
-                             as_of=as_of, decision=decision, exclude=own_files)
+                             as_of=as_of, decision=decision, exclude=own_files,
+                             format_name=format_name, unit_map=unit_map)
 
     rates = unit_rates(dossiers, units)
     # Projection columns (projected_rate, projected_low, projected_high, p_meet, required_rate,
@@ -95,15 +106,14 @@ def compute(args: argparse.Namespace):
 
     account = accounting(dossiers)
     rates.attrs = {"decision": decision.number, "as_of": as_of.isoformat(), "rows": len(dossiers),
-                   "synthetic": synthetic_inputs(args.dossiers)}
+                   "synthetic": synthetic_inputs(args.dossiers), "warnings": warnings}
     account.attrs = {"ingest": dossiers.attrs.get("ingest", {})}
     return rates, account
 
 
 def _write_atomically(frames: list) -> None:
     """Write every (frame, path) to a temporary file next to its target, then rename them all."""
-    write_all({path: (lambda tmp, f=frame: f.to_csv(tmp, index=False, encoding="utf-8", na_rep=""))
-               for frame, path in frames})
+    write_all({path: csv_writer(frame, encoding="utf-8") for frame, path in frames})
 
 
 def render_table(rates, account) -> str:
@@ -126,6 +136,7 @@ def render_table(rates, account) -> str:
     lines = []
     if rates.attrs.get("synthetic"):
         lines.append("DỮ LIỆU MÔ PHỎNG — không phải số liệu thật (synthetic data, not real figures).")
+    lines += [f"Cảnh báo: {w}" for w in rates.attrs.get("warnings", [])]
     lines += [f"Tỷ lệ hồ sơ trực tuyến theo Quyết định {rates.attrs.get('decision', '')}, "
               f"tính đến ngày {fmt_date(rates.attrs.get('as_of'))}", ""]
     lines.append(table.to_string(index=False) if len(table) else "(không có hồ sơ nào được tính)")
@@ -158,7 +169,16 @@ def render_table(rates, account) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..ingest.load import DOSSIER_EXTENSIONS, expand_paths
+
+    guard(args, outputs=("out", "accounting"))
+    args.dossiers, args.warnings = given_twice(args.dossiers, DOSSIER_EXTENSIONS)
+    own = [args.catalog, args.units, getattr(args, "header_map", None), args.decision,
+           getattr(args, "unit_map", None)]
+    files = expand_paths(args.dossiers, exclude=[p for p in own if p])
+    print(f"chitieu rates: {len(files)} file(s) to read", file=sys.stderr)
     rates, account = compute(args)
+    warn("rates", rates.attrs["warnings"])
     outputs = [(rates, args.out)]
     if args.accounting:
         outputs.append((account[["reason", "rows", "example_rows"]], args.accounting))

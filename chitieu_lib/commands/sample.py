@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .common import guard
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="data/raw/sample", help="output folder (default: %(default)s)")
@@ -29,6 +31,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..sample import generate
+
+    guard(args, out_dirs=("out",))
 
     log = (lambda m: None) if args.quiet else (lambda m: print(f"  {m}", file=sys.stderr))
     summary = generate(args.out, seed=args.seed, scale=args.scale, force=args.force,

@@ -24,9 +24,11 @@ from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 from papermill.utils import chdir
 
+from ..atomic import write_all
+from ..errors import InputError
 from . import kernels
 from .jobs import JobResult
-from .outputs import base_record, write_atomic, write_record
+from .outputs import base_record, file_hashes, read_record, recorded_files, write_record
 
 WARM_ENGINE = "chitieu-warm"
 
@@ -94,6 +96,8 @@ def _describe(exc: BaseException, cell_timeout) -> str:
         return f"kernel died: {exc}"
     if isinstance(exc, kernels.KernelError):
         return f"kernel failure: {exc}"
+    if isinstance(exc, (ExtraOutputError, InputError)):
+        return str(exc)
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -101,19 +105,46 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
+def report_files(job, nb, html: str) -> dict[Path, object]:
+    """Every file of a successful report: the executed .ipynb, the HTML, the job's extra outputs."""
+    files = {Path(job.out_ipynb): nbformat.writes(nb), Path(job.out_html): html}
+    if job.extra_outputs is not None:
+        try:
+            files |= {Path(p): c for p, c in job.extra_outputs(nb, job).items()}
+        except Exception as exc:  # noqa: BLE001 -- reported as this report's failure
+            raise ExtraOutputError(f"tables not written: {type(exc).__name__}: {exc}") from exc
+    return files
+
+
+class ExtraOutputError(RuntimeError):
+    """The job's extra outputs (a report's tables) could not be made."""
+
+
+def _remove_stale(job, previous: dict | None, keep) -> None:
+    """Remove the files of the previous run that this run did not rewrite (a failed report's
+    HTML and tables), so that no file on disk is older than its record says."""
+    keep = {Path(p).resolve() for p in keep}
+    for path in [*recorded_files(job, previous), Path(job.out_html)]:
+        if path.resolve() not in keep:
+            path.unlink(missing_ok=True)
+
+
 def run_job(job, *, engine="warm", cell_timeout=600, cwd=None, fp=None) -> JobResult:
     """Execute one job and write its outputs; never raises for a failing report.
 
-    On success: the executed .ipynb, the HTML and a record with status ``ok``.
-    On failure: the (partly) executed .ipynb when there is one, a record with
-    status ``failed`` and the error, and no HTML (a previous page of this job is
-    removed, so no page on disk is older than its record says).
+    On success: the executed .ipynb, the HTML and the job's extra outputs (the
+    report's tables), written together (:func:`chitieu_lib.atomic.write_all`),
+    then a record with status ``ok`` listing each file with its hash. On failure:
+    the (partly) executed .ipynb when there is one, a record with status
+    ``failed`` and the error, and no HTML nor tables (those of a previous run of
+    this job are removed, so no page on disk is older than its record says).
     """
     from ..html import notebook_to_html  # nbconvert is heavy; import where it is used
 
     cwd = cwd or os.getcwd()
     started, t0 = _now(), time.perf_counter()
-    nb, error = None, None
+    previous = read_record(job)
+    nb, error, written = None, None, []
     try:
         if engine == "papermill":
             with chdir(cwd):  # a fresh kernel starts in the current directory
@@ -124,20 +155,24 @@ def run_job(job, *, engine="warm", cell_timeout=600, cwd=None, fp=None) -> JobRe
             nb, exc = _execute_warm(job, cell_timeout, cwd)
         if exc is not None:
             error = _describe(exc, cell_timeout)
-        write_atomic(Path(job.out_ipynb), nbformat.writes(nb))
-        if error is None:
-            write_atomic(Path(job.out_html), notebook_to_html(nb))
+        else:
+            written = write_all(report_files(job, nb, notebook_to_html(nb)))
     except Exception as exc:  # a report's failure must not stop the batch
         error = _describe(exc, cell_timeout)
-    if error is not None:
-        Path(job.out_html).unlink(missing_ok=True)
+    if error is not None and nb is not None:
+        try:
+            written = write_all({Path(job.out_ipynb): nbformat.writes(nb)})
+        except Exception:  # noqa: BLE001 -- the error already says why the report failed
+            written = []
+    _remove_stale(job, previous, written)
     seconds = time.perf_counter() - t0
     record = base_record(job, fp) | {
         "status": "ok" if error is None else "failed", "error": error, "engine": engine,
-        "seconds": round(seconds, 3), "started": started, "finished": _now()}
+        "seconds": round(seconds, 3), "started": started, "finished": _now(),
+        "files": file_hashes(job, written)}
     try:
         write_record(job, record)
-    except OSError as exc:
+    except (OSError, InputError) as exc:
         error = error or f"cannot write the run record: {exc}"
     return JobResult(job, error is None, error, seconds)
 

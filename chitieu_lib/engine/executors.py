@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+
+from tqdm.auto import tqdm
 
 from .jobs import ENGINES, EXECUTORS, EngineArgumentError, JobResult
 from .outputs import fingerprint, is_current
@@ -23,13 +26,12 @@ def _in_process_ok() -> bool:
 
 
 def _progress(total, enabled):
-    from tqdm.auto import tqdm
-
     return tqdm(total=total, disable=not enabled, unit="report", desc="chitieu render",
                 file=sys.stderr, dynamic_ncols=True)
 
 
 def _run_local(todo, options, workers, bar):
+    # Lazy: papermill costs ~1 s to import; render and tests import the engine for Job alone.
     from . import kernels
     from .execute import run_job
 
@@ -63,8 +65,6 @@ def _run_local(todo, options, workers, bar):
 
 def _pool_round(items, workers, options, bar):
     """Run ``items`` in a new process pool; return (results, jobs lost to a broken pool, in order)."""
-    import multiprocessing
-
     from .execute import run_job
 
     results, broken = {}, []
@@ -92,6 +92,7 @@ def _pool_round(items, workers, options, bar):
 
 
 def _run_dask(todo, options, scheduler, bar):
+    # Lazy: dask is only for --executor dask, and heavy.
     from distributed import Client, as_completed as dask_completed
 
     from .execute import run_job

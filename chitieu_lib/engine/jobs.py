@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..errors import InputError
 
@@ -18,6 +19,10 @@ class Job:
     ``data_fingerprint`` (optional) identifies the data the report reads, for
     ``resume``; when absent it is taken from ``manifest.json`` of any parameter
     naming a processed store folder (see ``outputs.data_fingerprint``).
+    ``extra_outputs`` (optional, a module-level function so that it travels to
+    worker processes): ``extra_outputs(nb, job) -> {path: content}``, more files
+    made from the executed notebook (a report's tables), written together with
+    the .ipynb and the HTML (see :mod:`chitieu_lib.atomic` for what content may be).
     """
 
     name: str
@@ -26,6 +31,7 @@ class Job:
     out_ipynb: Path
     out_html: Path
     data_fingerprint: str | None = field(default=None, compare=False)
+    extra_outputs: Callable[[object, "Job"], dict] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,8 @@ from dataclasses import dataclass
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
+import chitieu_lib
+
 KERNEL_NAME = "python3"
 # The kernel's own log goes to the worker's stderr, not to the notebook; ipykernel warns there
 # at every start that local TCP is unencrypted.
@@ -59,7 +61,6 @@ PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "chi
 
 def preload_modules() -> tuple[str, ...]:
     """Modules imported into a warm kernel at start: ``$CHITIEU_WARM_PRELOAD`` (comma-separated) or PRELOAD."""
-    import os
 
     names = os.environ.get("CHITIEU_WARM_PRELOAD")
     return tuple(n.strip() for n in names.split(",") if n.strip()) if names is not None else PRELOAD
@@ -132,10 +133,6 @@ _chitieu_reset()  # the reset also removes _chitieu_reset from the namespace
 
 
 def _keep_roots() -> list[str]:
-    import os
-
-    import chitieu_lib
-
     roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
              os.path.dirname(os.path.abspath(chitieu_lib.__file__))}
     return sorted(os.path.realpath(r) for r in roots)

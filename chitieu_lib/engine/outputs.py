@@ -3,7 +3,8 @@
 Every file is written to a temporary name in the target folder and renamed
 (``os.replace`` is atomic on one file system), so an interrupted batch leaves
 either the previous file or the new one, never half of one. The run record is
-written last: a record saying ``ok`` implies both outputs are complete.
+written last and lists every file of the report with its hash: a record saying
+``ok`` whose files are all there with those hashes means the report is whole.
 """
 
 from __future__ import annotations
@@ -12,42 +13,15 @@ import hashlib
 import json
 import os
 import socket
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 from .. import __version__
+from ..atomic import write_atomic  # noqa: F401 -- the kit's one writer, used by execute
 
 RECORD_SUFFIX = ".run.json"
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 # Parameters whose value may name a processed store; any str parameter is tried.
 _MANIFEST = "manifest.json"
-
-
-def write_atomic(path: Path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder.
-
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a" / "x.txt"
-    >>> write_atomic(p, "xin chào").read_text(encoding="utf-8")
-    'xin chào'
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are for readers
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def record_path(job) -> Path:
@@ -127,13 +101,49 @@ def fingerprint(job, data: str | None = None) -> str | None:
     return h.hexdigest()
 
 
+def _record_key(job, path: Path) -> str:
+    """How the record names one of the job's files: relative to the record's folder."""
+    return Path(os.path.relpath(Path(path), record_path(job).parent)).as_posix()
+
+
+def file_hashes(job, paths) -> dict[str, str]:
+    """``{file relative to the record: sha256}`` of files just written, for the run record."""
+    return {_record_key(job, p): _sha256_file(Path(p)) for p in paths}
+
+
+def recorded_files(job, record: dict | None) -> list[Path]:
+    """The files a run record lists (absolute or relative to the record's folder)."""
+    folder = record_path(job).parent
+    return [folder / name for name in ((record or {}).get("files") or {})]
+
+
+def _files_intact(job, record: dict) -> bool:
+    """Every file the record lists is there with the bytes that run wrote; the .ipynb and HTML among them."""
+    files = record.get("files")
+    if not isinstance(files, dict):
+        return False   # a record of an older kit, which did not list the tables
+    if not {_record_key(job, job.out_ipynb), _record_key(job, job.out_html)} <= set(files):
+        return False
+    folder = record_path(job).parent
+    for name, digest in files.items():
+        path = folder / name
+        if not path.is_file() or _sha256_file(path) != digest:
+            return False
+    return True
+
+
 def is_current(job, fp: str | None) -> bool:
-    """True when the job's last run succeeded with the same inputs and its outputs exist."""
+    """True when the job's last run succeeded with the same inputs and all its files are intact.
+
+    "All its files": the executed .ipynb, the HTML and every extra output (the
+    report's tables) listed in the run record, each with the bytes that run wrote.
+    A batch killed between a report's files and its record therefore re-runs it.
+    """
     if fp is None:
         return False
     record = read_record(job)
     return (record is not None and record.get("status") == "ok" and record.get("fingerprint") == fp
-            and Path(job.out_html).is_file() and Path(job.out_ipynb).is_file())
+            and _files_intact(job, record))
 
 
 def base_record(job, fp: str | None) -> dict:

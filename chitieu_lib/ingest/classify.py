@@ -27,9 +27,19 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .codes import code_key, match_codes
+
+from .dedupe import first_seen
+from .values import by_unique
+
 REASONS = ("counted", "missing_id", "duplicate", "invalid_date", "invalid_channel", "unknown_unit",
            "ambiguous_unit", "no_target", "not_in_catalogue", "outside_window", "after_as_of")
 EXCLUSIONS = REASONS[1:]
+# Reasons the reading itself settles, before any rule is checked (set by read_dossier_file):
+# blank_row — a data row with no value in any column the kit reads (only an STT, or text in
+# personal-data columns). Listed by the accounting only when it happens.
+READ_REASONS = ("blank_row",)
+ALL_REASONS = REASONS + READ_REASONS          # the categories of `reason` (REASONS' codes unchanged)
 # What a report reader sees for each reason.
 REASON_LABELS = {
     "counted": "được tính",
@@ -43,12 +53,12 @@ REASON_LABELS = {
     "not_in_catalogue": "thủ tục không có trong danh mục",
     "outside_window": "ngoài thời gian tính (Điều 2)",
     "after_as_of": "nhận sau ngày tính đến",
+    "blank_row": "dòng không có thông tin hồ sơ (chỉ có STT hoặc dữ liệu cá nhân)",
 }
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Per row the index of its distinct value (-1 = NA), and the distinct values."""
-    from .values import by_unique
     if isinstance(values.dtype, pd.CategoricalDtype):   # already encoded (not in first-seen order)
         cats = values.cat.categories
         return values.cat.codes.to_numpy().astype(np.int64), pd.Series(cats.astype("str"))
@@ -69,7 +79,6 @@ def _lookup(values: pd.Series, index: pd.Index, key=None) -> np.ndarray:
 
 def _first_seen(values: pd.Series) -> np.ndarray:
     """True where a non-NA value appears for the first time (see dedupe.py for how)."""
-    from .dedupe import first_seen
     arr = pa.array(values.astype("str").array) if len(values) else pa.array([], pa.string())
     return first_seen(arr)
 
@@ -93,8 +102,8 @@ def _as_datetime(day) -> np.datetime64 | None:
 
 def classify(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.DataFrame,
              as_of=None) -> pd.DataFrame:
-    """Add ``level, parent_code, target_group, target, rule, window_start, window_end, month``
-    and ``reason`` (see the table above) to the rows read by ``read_dossier_file``.
+    """Add ``level, parent_code, target_group, target, rule, catalog_code, window_start,
+    window_end, month`` and ``reason`` (see the table above) to the rows read by ``read_dossier_file``.
     ``level``, ``parent_code``, ``target_group`` and ``rule`` are categoricals ('' for a unit
     without a parent), NA where the unit or the procedure is unknown.
 
@@ -119,6 +128,9 @@ def classify(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.DataFrame,
         mask = np.asarray(mask, dtype=bool)
         reason[(reason < 0) & mask] = REASONS.index(name)
 
+    if "reason" in out.columns:       # rows the reading settled (blank_row) keep their reason
+        preset = pd.Categorical(out["reason"], categories=list(ALL_REASONS)).codes
+        reason[preset >= 0] = preset[preset >= 0]
     ids = out["dossier_id"]
     missing_id = ids.isna().to_numpy()
     mark("missing_id", missing_id)
@@ -132,11 +144,11 @@ def classify(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.DataFrame,
     mark("ambiguous_unit", match == 2)
     target = np.append(units["target"].to_numpy(dtype=float), np.nan)[unit_pos]
     mark("no_target", np.isnan(target))
-    fold_code = lambda s: s.str.strip().str.upper()  # noqa: E731
-    cat_keys = fold_code(catalog["procedure_code"].astype(str))
+    cat_keys = catalog["procedure_code"].astype(str).map(code_key)
     first = ~cat_keys.duplicated().to_numpy()
     cat = catalog[first].reset_index(drop=True)
-    cat_pos = _lookup(out["procedure_code"], pd.Index(cat_keys[first]), key=fold_code)
+    codes, uniques = _codes(out["procedure_code"])
+    cat_pos = np.append(match_codes(uniques, cat["procedure_code"].astype(str)), -1)[codes]
     mark("not_in_catalogue", cat_pos < 0)
     nat = np.datetime64("NaT", "ns")
     start = np.append(cat["window_start"].to_numpy(dtype="datetime64[ns]"), nat)[cat_pos]
@@ -149,9 +161,12 @@ def classify(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.DataFrame,
     out["target_group"] = _from_registry(units["target_group"], unit_pos)
     out["target"] = target
     out["rule"] = _from_registry(cat["rule"], cat_pos, ["continuing", "new", "dropped"])
+    # The code as written stays in procedure_code; the catalogue code it matched (a local code
+    # 1.001193.000.00.00.H34 matches 1.001193, codes.py) goes beside it.
+    out["catalog_code"] = _from_registry(cat["procedure_code"].astype(str), cat_pos)
     out["window_start"], out["window_end"] = start, end
     out["month"] = received.astype("datetime64[M]").astype("datetime64[ns]")
-    out["reason"] = pd.Categorical.from_codes(reason, categories=list(REASONS))
+    out["reason"] = pd.Categorical.from_codes(reason, categories=list(ALL_REASONS))
     return apply_as_of(out, as_of) if as_of is not None else out
 
 
@@ -167,12 +182,12 @@ def apply_as_of(dossiers: pd.DataFrame, as_of) -> pd.DataFrame:
     ['counted', 'after_as_of']
     """
     out = dossiers.copy()
-    codes = out["reason"].cat.codes.to_numpy().copy()
+    codes = pd.Categorical(out["reason"], categories=list(ALL_REASONS)).codes.copy()
     counted, late = REASONS.index("counted"), REASONS.index("after_as_of")
     codes[codes == late] = counted
     day = _as_datetime(as_of)
     if day is not None:
         received = out["received_date"].to_numpy(dtype="datetime64[ns]")
         codes[(codes == counted) & (received > day)] = late
-    out["reason"] = pd.Categorical.from_codes(codes, categories=list(REASONS))
+    out["reason"] = pd.Categorical.from_codes(codes, categories=list(ALL_REASONS))
     return out

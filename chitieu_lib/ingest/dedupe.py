@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from pandas._libs.hashtable import duplicated
 
 _K = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93],
               dtype=np.uint64)
@@ -64,8 +65,6 @@ def _repeated(h: np.ndarray) -> np.ndarray:
     """``duplicated(keep="first")`` of 64-bit numbers. One hash table of ten million entries
     misses the CPU caches on every probe; split by the top bits (a stable counting sort), each
     part's table fits them, and a repeat always falls in the same part as its first."""
-    from pandas._libs.hashtable import duplicated
-
     part = (h >> np.uint64(64 - _PARTITION_BITS)).astype(np.uint8)
     order = np.argsort(part, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(part, minlength=1 << _PARTITION_BITS))])

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import tomllib
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from .format import FIELDS, ExportFormat, header_key, load_format
+from .messages import headers_list, one_screen, short
 
 IGNORE = ("ignore", "-", "")      # a user map may send a header here to drop it
 
@@ -76,14 +79,8 @@ def map_headers(headers: list, *, path: object = None, header_map: dict | None =
     columns = {f: [pos for _, pos in sorted(c)] for f, c in candidates.items()}
     missing = [f for f in fmt.required if f not in columns]
     if missing:
-        found = ", ".join(f"'{h}'" for h in headers if str(h).strip()) or "none"
-        parts = []
-        for f in missing:
-            accepted = ", ".join(f"'{h}'" for h in fmt.headers[f])
-            parts.append(f"required column for '{f}' is missing (accepted headers: {accepted})")
-        raise MissingColumnsError("; ".join(parts) + f". Headers found: {found}. "
-                                  "Rename the column or pass --header-map.", path=path,
-                                  matched=len(fmt.required) - len(missing))
+        raise _missing_columns(headers, missing, fmt, path)
+    _refuse_repeated(headers, columns, path)
     # Only `unit` may be fed by several columns (a code column, then a name column).
     for f in list(columns):
         if f != "unit":
@@ -91,6 +88,56 @@ def map_headers(headers: list, *, path: object = None, header_map: dict | None =
     return HeaderMapping(columns=columns,
                          headers={f: headers[p[0]] for f, p in columns.items()},
                          personal=personal, unrecognised=unrecognised)
+
+
+def _missing_columns(headers: list, missing: list, fmt: ExportFormat, path) -> MissingColumnsError:
+    """The error for required fields without a column. The headers found are listed (cut short)
+    when the row names at least two required fields; a row naming fewer is most likely data, not
+    a header, so only its recognised headers are shown (never the cells of a data row)."""
+    matched = len(fmt.required) - len(missing)
+    parts = []
+    for f in missing:
+        accepted = headers_list(fmt.headers[f], limit=6)
+        parts.append(f"required column for '{f}' is missing (accepted headers: {accepted})")
+    if matched >= 2:
+        found = f"Headers found: {headers_list(headers)}."
+    else:
+        known = [h for h in headers if header_key(h) in fmt.field_of or fmt.is_personal(h)
+                 or header_key(h) in fmt.ignored]
+        found = (f"No header row found in the first rows (recognised headers: {headers_list(known)}; "
+                 f"{len([h for h in headers if str(h).strip()])} cells in the row taken as the header).")
+    profile = f" (export format '{fmt.name}')" if fmt.name != "generic" else ""
+    message = "; ".join(parts) + f"{profile}. {found} Rename the column, pass --header-map or --format."
+    return MissingColumnsError(one_screen(message), path=path, matched=matched)
+
+
+def _refuse_repeated(headers: list, columns: dict, path) -> None:
+    """A header written twice that feeds a field is refused: which column is meant cannot be told."""
+    used = {pos for positions in columns.values() for pos in positions}
+    seen: dict = {}
+    for pos, header in enumerate(headers):
+        key = header_key(header)
+        if not key:
+            continue
+        if key in seen and (pos in used or seen[key] in used):
+            first = seen[key]
+            raise InputError(f"the header '{short(header)}' appears twice, in columns {first + 1} "
+                             f"({column_letter(first)}) and {pos + 1} ({column_letter(pos)}); "
+                             "rename or remove one of them", path=path, row=None)
+        seen.setdefault(key, pos)
+
+
+def column_letter(pos: int) -> str:
+    """Spreadsheet column letters of a 0-based position.
+
+    >>> column_letter(0), column_letter(27)
+    ('A', 'AB')
+    """
+    letters, n = "", pos + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
 
 
 def read_header_map(path: str | Path) -> dict:
@@ -114,8 +161,6 @@ def read_header_map(path: str | Path) -> dict:
         elif path.suffix.lower() == ".json":
             mapping = json.loads(text)
         else:
-            import csv
-            import io
             rows = list(csv.DictReader(io.StringIO(text)))
             if rows and not {"header", "field"} <= set(rows[0]):
                 raise InputError(f"a CSV header map needs the columns 'header' and 'field'; "

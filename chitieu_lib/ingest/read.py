@@ -28,8 +28,12 @@ from typing import Callable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from ..errors import InputError
+from ..text import fold
+from .html_table import looks_like_html, read_html_tables
 
 HEAD_BYTES = 1 << 20        # bytes looked at to sniff the encoding, delimiter and header row
 HEADER_SCAN_ROWS = 30       # a header row may sit below a title block of up to this many rows
@@ -49,6 +53,7 @@ class RawTable:
     encoding: str | None = None        # CSV only
     sheet: str | None = None           # XLSX only
     header_row: int = 1
+    header_score: Callable | None = None   # how the header row was chosen (to read more columns later)
 
     @property
     def n_rows(self) -> int:
@@ -73,12 +78,22 @@ def read_table(path: str | Path, *, sheet: str | None = None,
         raise InputError("file is empty", path=path)
     if head.startswith(b"PK\x03\x04"):
         return read_xlsx(path, sheet=sheet, header_score=header_score)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError("old Excel 97-2003 (.xls) workbooks are not read; save it as .xlsx or as "
-                         "'CSV UTF-8'", path=path)
+    if head.startswith(OLE2_SIGNATURE):
+        raise InputError(OLD_XLS_MESSAGE, path=path)
+    if looks_like_html(head):
+        return read_html(path, header_score=header_score)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raise InputError("not a valid XLSX workbook (not a zip file)", path=path)
     return read_csv(path, head=head, header_score=header_score, select=select)
+
+
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0"
+OLD_XLS_MESSAGE = ("this is an old binary Excel 97-2003 workbook (.xls), which the kit does not read; "
+                   "open it in Excel or LibreOffice and save it as .xlsx (or as 'CSV UTF-8')")
+
+# Python's csv module refuses a field over 131,072 characters; an export can hold a longer cell
+# (a pasted document in a note column). Such cells are read: the limit is raised once.
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 
 
 # --------------------------------------------------------------------------------------- CSV
@@ -165,8 +180,6 @@ def _head_rows(text: str, delimiter: str) -> list:
 def read_csv(path: Path, head: bytes | None = None,
              header_score: Callable[[list], int] | None = None,
              select: Callable[[list], set] | None = None) -> RawTable:
-    import pyarrow.csv as pacsv
-
     if head is None:
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
@@ -209,14 +222,17 @@ def read_csv(path: Path, head: bytes | None = None,
             if "Expected" in message and "columns" in message:
                 raise InputError(_column_count_problem(path, encoding, delimiter, len(headers)),
                                  path=path) from None
-            raise InputError(f"cannot read as CSV: {message}", path=path) from None
+            # Arrow's message quotes the offending row: never shown (it holds personal data).
+            raise InputError(f"cannot read as CSV (delimiter '{delimiter}', encoding {encoding}); "
+                             "check that it is a CSV export saved as 'CSV UTF-8'", path=path) from None
         except UnicodeError as exc:
-            raise InputError(f"text encoding problem ({encoding}): {exc}", path=path) from None
+            raise InputError(f"text encoding problem ({encoding}) at byte {getattr(exc, 'start', '?')}",
+                             path=path) from None
     header_row = skip + 1
     columns = [table.column(name) if name in included else None for name in names]
     return RawTable(path=path, headers=headers, columns=columns,
                     source_row=np.arange(header_row + 1, header_row + 1 + table.num_rows, dtype=np.int64),
-                    encoding=encoding, header_row=header_row)
+                    encoding=encoding, header_row=header_row, header_score=header_score)
 
 
 def _physical_line_of(text: str, delimiter: str, record_idx: int) -> int:
@@ -241,39 +257,73 @@ def _column_count_problem(path: Path, encoding: str, delimiter: str, width: int)
 
 # -------------------------------------------------------------------------------------- XLSX
 
-def _cell_text(value: object) -> str | None:
+def _cell_text(value: object, number_format: str | None = None) -> str | None:
+    """A cell as text; a number as Excel displays it with its number format (``0.000000`` keeps
+    the procedure code 1.001190 whole, ``000`` keeps leading zeros).
+
+    >>> _cell_text(1.00119, "0.000000"), _cell_text(7, "000"), _cell_text(3.0), _cell_text(1234.0, "#,##0")
+    ('1.001190', '007', '3', '1234')
+    """
     if value is None:
         return None
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and number_format:
+        shown = _as_displayed(value, number_format)
+        if shown is not None:
+            return shown
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
 
 
+_FORMAT_NOISE = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|[_*].')
+
+
+def _as_displayed(value: float, number_format: str) -> str | None:
+    """The digits Excel shows for a plain number format (zeros and decimals; grouping separators
+    dropped, as a code or a count needs none); None for General, percent, dates and the like."""
+    section = _FORMAT_NOISE.sub("", number_format.split(";")[0]).strip()
+    if not section or section.lower() == "general" or not re.fullmatch(r"[0#?,]*(\.[0#?]*)?", section):
+        return None
+    whole, _, frac = section.partition(".")
+    decimals = len(frac)
+    zeros = whole.replace(",", "").count("0")
+    text = f"{abs(value):.{decimals}f}"
+    int_part, dot, frac_part = text.partition(".")
+    text = int_part.rjust(zeros, "0") + dot + frac_part
+    return ("-" if value < 0 else "") + text
+
+
 def read_xlsx(path: Path, sheet: str | None = None,
               header_score: Callable[[list], int] | None = None) -> RawTable:
-    import openpyxl
+    import openpyxl  # lazy: ~50 ms, only XLSX exports need it
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken zip
-        raise InputError(f"cannot open as an XLSX workbook: {exc}", path=path) from None
+        raise InputError(f"cannot open as an XLSX workbook ({type(exc).__name__}): the file is damaged "
+                         "or not a workbook", path=path) from None
     try:
         if sheet is None:
             ws = book.worksheets[0]
         else:
-            from ..text import fold
             names = {fold(n): n for n in book.sheetnames}
             if sheet not in book.sheetnames and fold(sheet) not in names:
                 raise InputError(f"sheet '{sheet}' not found; the workbook has {book.sheetnames}",
                                  path=path)
             ws = book[sheet if sheet in book.sheetnames else names[fold(sheet)]]
         ws.reset_dimensions()    # else openpyxl may scan the whole sheet once just to size it
-        rows = [tuple(_cell_text(v) for v in r) for r in ws.iter_rows(values_only=True)]
         title = ws.title
+        try:
+            rows = [tuple(_cell_text(c.value, getattr(c, "number_format", None)) for c in r)
+                    for r in ws.iter_rows()]
+        except Exception as exc:  # noqa: BLE001 - a sheet cut short raises XML, zip or zlib errors
+            raise InputError(f"the workbook is damaged: sheet '{title}' cannot be read to the end "
+                             f"({type(exc).__name__}); open it in Excel and save it again, or export "
+                             "it anew", path=path) from None
     finally:
         book.close()
     head = [[c or "" for c in r] for r in rows[:HEADER_SCAN_ROWS]]
@@ -294,7 +344,59 @@ def read_xlsx(path: Path, sheet: str | None = None,
                     sheet=title, header_row=header_idx + 1)
 
 
+# -------------------------------------------------------------------------------- HTML .xls
+
+def read_html(path: Path, header_score: Callable[[list], int] | None = None) -> RawTable:
+    """An HTML ".xls" export (:mod:`.html_table`) as a sheet: of all its tables, the one whose
+    best header row names most fields; merged header cells are read as filled. Row numbers count
+    that table's rows (title rows included), as Excel shows them when the table starts the sheet."""
+    tables = [t for t in read_html_tables(path.read_bytes()) if t.filled]
+    if not tables:
+        raise InputError("an HTML file with no table: not an export", path=path)
+    best, best_score, best_idx = None, -1, 0
+    for t in tables:
+        head = [[c or "" for c in r] for r in t.filled[:HEADER_SCAN_ROWS]]
+        idx = _pick_header(head, header_score)
+        score = header_score(head[idx]) if header_score else 0
+        if score > best_score:
+            best, best_score, best_idx = t, score, idx
+    grid = best.filled
+    header_cells = list(grid[best_idx])
+    while header_cells and not (header_cells[-1] or "").strip():
+        header_cells.pop()
+    data = grid[best_idx + 1:]
+    columns = [pa.array([r[j] if j < len(r) else None for r in data], type=pa.string())
+               for j in range(len(header_cells))]
+    headers = [unicodedata.normalize("NFC", (h or "").strip()) for h in header_cells]
+    return RawTable(path=path, headers=headers, columns=columns,
+                    source_row=np.arange(best_idx + 2, best_idx + 2 + len(data), dtype=np.int64),
+                    sheet=None, header_row=best_idx + 1)
+
+
 # ------------------------------------------------------------------------------------ shared
+
+def other_content(table: RawTable, rows: np.ndarray, kept: set) -> np.ndarray:
+    """For the rows flagged in ``rows``: does a column outside ``kept`` hold text there?
+
+    A CSV's other columns were never read (``columns`` holds None): they are read now, once, only
+    to tell a row with an STT or a name from a wholly empty line. Their values are never kept."""
+    found = np.zeros(table.n_rows, dtype=bool)
+    others = [pos for pos in range(len(table.headers)) if pos not in kept]
+    if not others or not rows.any():
+        return found
+    columns = table.columns
+    if any(columns[pos] is None for pos in others):
+        wanted = set(others)
+        columns = read_csv(table.path, header_score=table.header_score,
+                           select=lambda headers: wanted).columns
+    for pos in others:
+        col = columns[pos]
+        if col is None:
+            continue
+        text = pc.utf8_trim_whitespace(col.cast(pa.string()))
+        filled = pc.fill_null(pc.greater(pc.utf8_length(text), 0), False)
+        found |= np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
+    return found & rows
 
 def _pick_header(rows: list, header_score: Callable[[list], int] | None) -> int:
     nonblank = [i for i, r in enumerate(rows) if any((c or "").strip() for c in r)]

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..decision import load_decision, load_units
 from .. import vi
-from . import share, simulate, status, volume
+from . import kalman, share, simulate, status, volume
 
 __all__ = ["project", "projection_fan", "PROJECTION_COLUMNS", "RATES_COLUMNS", "LITTLE_DATA"]
 
@@ -78,8 +78,49 @@ def _model(dossiers, catalog, units, as_of, seed, n_sims, decision, period_ends_
                 expected=expected[i],
                 max_remaining=vol["max_remaining"][i], pace_sd=pace_sd[i], period_ends=period_ends,
                 n_sims=n_sims)
+    fut_online = (vol["expected"] * share.expit(eta)).sum(axis=1)
     return dict(decision=d, as_of=as_of, end=end, units=tu, codes=codes, fit=fit, eta=eta, vol=vol,
-                online=online, total=total, sims=sims, period_ends=period_ends)
+                online=online, total=total, sims=sims, period_ends=period_ends, fut_online=fut_online)
+
+
+def _model_v2(dossiers, catalog, units, as_of, seed, n_sims, decision, period_ends_fn):
+    """The state-space share (:mod:`.kalman`) with the procedure mix of the remaining volume."""
+    d, as_of, tu, codes, counted, seen = _inputs(dossiers, catalog, units, as_of, decision)
+    start, end = pd.Timestamp(d.window_start), pd.Timestamp(d.window_end)
+    weights = volume.kind_weights(seen, start, min(as_of, end))
+    vol = volume.remaining_volume(seen, catalog, codes, as_of, start, end, weights)
+    seg = vol["segment_of_proc"]
+    n_seg = vol["expected_segments"].shape[1]
+    # the share is read from every dossier of a catalogue procedure (a new one's before it counts too)
+    k, n = kalman.group_counts(seen, codes, seg, n_seg + 1, as_of, start)
+    fit = kalman.fit_state_space(k, n, tu[["level", "target"]])
+    online = counted.assign(on=counted["channel"].astype(str) == "online").groupby(
+        counted["unit_code"].astype(str))["on"].agg(["sum", "size"]).reindex(codes).fillna(0)
+    total, online = online["size"].to_numpy(dtype=float), online["sum"].to_numpy(dtype=float)
+    e_seg = vol["expected_segments"]
+    n_weeks = e_seg.shape[2]
+    period_ends = period_ends_fn(as_of, end, n_weeks)
+    steps = np.arange(1, n_weeks + 1)
+    eta = fit["m"][:, :1] + fit["m"][:, 1:] * steps
+    fut_online = (e_seg * kalman.expit(eta[:, None, :] + fit["off"][:, :n_seg, None])).sum(axis=(1, 2))
+    sims = {}
+    if n_weeks and n_seg:
+        pace_sd = np.sqrt(1 / np.maximum(vol["lookback_n"], 1) + PACE_SD ** 2)
+        for i, code in enumerate(codes):
+            if total[i] == 0:
+                continue
+            sims[code] = simulate.simulate_state_space(
+                simulate.unit_rng(seed, code), m=fit["m"][i], P=fit["P"][i], q_level=fit["q_level"][i],
+                q_noise=fit["q_noise"][i], q_slope=fit["q_slope"][i], off=fit["off"][i, :n_seg],
+                off_var=fit["off_var"][i, :n_seg], expected_segments=e_seg[i],
+                max_remaining=vol["max_remaining"][i], pace_sd=pace_sd[i], period_ends=period_ends,
+                n_sims=n_sims)
+    return dict(decision=d, as_of=as_of, end=end, units=tu, codes=codes, fit=fit, vol=vol,
+                online=online, total=total, sims=sims, period_ends=period_ends, fut_online=fut_online)
+
+
+METHODS = {"v1": _model, "v2": _model_v2}
+DEFAULT_METHOD = "v2"
 
 
 def _single_period(as_of, end, n_weeks):
@@ -87,15 +128,17 @@ def _single_period(as_of, end, n_weeks):
 
 
 def project(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.DataFrame | None, as_of, *,
-            seed: int = 0, n_sims: int = simulate.N_SIMS, decision=None) -> pd.DataFrame:
+            seed: int = 0, n_sims: int = simulate.N_SIMS, decision=None,
+            method: str = DEFAULT_METHOD) -> pd.DataFrame:
     """One row per unit with a target: the projected final rate, its 80% interval, p_meet, status.
 
     Uses only dossiers received up to ``as_of`` (any later row is ignored,
     whatever its reason). ``units`` defaults to the decision's registry.
     Columns: ``PROJECTION_COLUMNS`` then ``online_so_far, total_so_far,
-    expected_remaining, max_remaining``.
+    expected_remaining, max_remaining``. ``method``: ``"v2"`` (the state-space
+    share, docs/projection.md) or ``"v1"`` (the previous forecast combination).
     """
-    m = _model(dossiers, catalog, units, as_of, seed, n_sims, decision, _single_period)
+    m = METHODS[method](dossiers, catalog, units, as_of, seed, n_sims, decision, _single_period)
     tu, codes, online, total, vol = m["units"], m["codes"], m["online"], m["total"], m["vol"]
     target = tu["target"].to_numpy(dtype=float)
     exp_rem = vol["expected"].sum(axis=1)
@@ -115,8 +158,7 @@ def project(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.DataFrame |
         low[i], high[i] = np.quantile(final, INTERVAL)
         p_meet[i] = np.mean(final >= target[i] - status.EPS)
     # Online dossiers expected on the expected volume at the current pace (the share's point forecast).
-    fut_share = share.expit(m["eta"])
-    fut_online = np.where(has, (vol["expected"] * fut_share).sum(axis=1), np.nan)
+    fut_online = np.where(has, m["fut_online"], np.nan)
     certain = has & status.certain_to_meet(online, total, target, max_rem)
     impossible = has & status.out_of_reach(online, total, target, max_rem)
     p_meet = np.where(certain, 1.0, np.where(impossible, 0.0, p_meet))
@@ -177,7 +219,7 @@ def _month_ends(as_of, end, n_weeks):
 
 def projection_fan(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.DataFrame | None, as_of, *,
                    seed: int = 0, freq: str = "month", quantiles=(0.1, 0.25, 0.5, 0.75, 0.9),
-                   n_sims: int = simulate.N_SIMS, decision=None) -> pd.DataFrame:
+                   n_sims: int = simulate.N_SIMS, decision=None, method: str = DEFAULT_METHOD) -> pd.DataFrame:
     """Quantiles of the cumulative rate from as_of to the window's end, per unit (tidy).
 
     ``freq``: ``"month"`` (a point at the end of each week that closes a month)
@@ -188,7 +230,7 @@ def projection_fan(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.Data
     if freq not in ("month", "week"):
         raise ValueError("freq must be 'month' or 'week'")
     ends_fn = _month_ends if freq == "month" else (lambda a, e, n: list(range(n)))
-    m = _model(dossiers, catalog, units, as_of, seed, n_sims, decision, ends_fn)
+    m = METHODS[method](dossiers, catalog, units, as_of, seed, n_sims, decision, ends_fn)
     rows = []
     qnames = [f"q{round(q * 100):02d}" for q in quantiles]
     for i, code in enumerate(m["codes"]):

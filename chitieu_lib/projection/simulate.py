@@ -75,3 +75,46 @@ def simulate_unit(rng, *, eta, sd_par, omega2, sigma2, tau2, kappa2=0.0, expecte
         online[:, i] = np.where(n_per > 0, stats.binom.ppf(u_binom[:, i], n_per, p_bar), 0)
         total[:, i] = n_per
     return np.cumsum(online, axis=1), np.cumsum(total, axis=1)
+
+
+def simulate_state_space(rng, *, m, P, q_level, q_noise, q_slope, off, off_var, expected_segments,
+                         max_remaining, pace_sd, period_ends, n_sims=N_SIMS) -> tuple[np.ndarray, np.ndarray]:
+    """Like :func:`simulate_unit`, for the state-space share (:mod:`.kalman`): one unit's future.
+
+    One draw: the state now (level, slope) ~ N(m, P); weekly level and slope
+    steps N(0, q_level), N(0, q_slope) and week noise N(0, q_noise); each
+    remaining procedure group's offset ~ N(off, off_var); a pace multiplier
+    (lognormal, sd ``pace_sd``); per period and group Poisson dossiers around
+    the expected volume (``expected_segments``: groups × weeks), capped at
+    ``max_remaining`` overall; online ~ Binomial(N, the volume-weighted share)
+    by the inverse CDF of one uniform per period (common random numbers).
+    Returns cumulated online and total dossiers (sims × periods).
+    """
+    n_groups, n_weeks = expected_segments.shape
+    chol = np.linalg.cholesky(P + 1e-10 * np.eye(2))
+    state = m[None, :] + rng.standard_normal((n_sims, 2)) @ chol.T
+    slope = state[:, 1:] + np.sqrt(q_slope) * np.cumsum(rng.standard_normal((n_sims, n_weeks)), axis=1)
+    level = (state[:, :1] + np.cumsum(slope, axis=1) + np.sqrt(q_level) * np.cumsum(
+        rng.standard_normal((n_sims, n_weeks)), axis=1) + np.sqrt(q_noise) * rng.standard_normal((n_sims, n_weeks)))
+    offs = off[None, :] + np.sqrt(off_var)[None, :] * rng.standard_normal((n_sims, n_groups))
+    share = expit(level[:, None, :] + offs[:, :, None])                     # sims × groups × weeks
+    g = np.exp(pace_sd * rng.standard_normal(n_sims) - pace_sd ** 2 / 2)
+    u_binom = rng.random((n_sims, len(period_ends)))
+    vol_rng = np.random.default_rng(rng.integers(2**63))
+    period_ends = [int(e) for e in period_ends]
+    starts = [0] + [e + 1 for e in period_ends[:-1]]
+    n_per = np.zeros((n_sims, len(period_ends)))
+    p_per = np.full((n_sims, len(period_ends)), 0.5)
+    for i, (a, b) in enumerate(zip(starts, period_ends)):
+        e = expected_segments[:, a:b + 1]                                   # groups × weeks
+        e_sum = e.sum(axis=1)
+        n_seg = vol_rng.poisson(g[:, None] * e_sum[None, :])                # sims × groups
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p_seg = np.where(e_sum > 0, (share[:, :, a:b + 1] * e[None]).sum(axis=2) / e_sum, 0.5)
+            tot = n_seg.sum(axis=1)
+            n_per[:, i] = tot
+            p_per[:, i] = np.where(tot > 0, (n_seg * p_seg).sum(axis=1) / np.maximum(tot, 1), 0.5)
+    cum = np.minimum(np.cumsum(n_per, axis=1), max_remaining)
+    n_per = np.diff(cum, axis=1, prepend=0)
+    online = np.where(n_per > 0, stats.binom.ppf(u_binom, n_per, np.clip(p_per, 0, 1)), 0)
+    return np.cumsum(online, axis=1), cum

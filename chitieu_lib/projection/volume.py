@@ -88,7 +88,8 @@ def remaining_volume(seen: pd.DataFrame, catalog: pd.DataFrame, unit_codes, as_o
     cat["rem_end"] = cat["window_end"].clip(upper=window_end)
     open_proc = cat[cat["rem_start"] <= cat["rem_end"]]
     out = {"expected": np.zeros((n_units, n_weeks)), "lookback_n": np.zeros(n_units),
-           "max_remaining": np.zeros(n_units), "remaining_days": len(buckets)}
+           "max_remaining": np.zeros(n_units), "remaining_days": len(buckets),
+           "expected_segments": np.zeros((n_units, 0, n_weeks)), "segment_of_proc": pd.Series(dtype=int)}
     if n_weeks == 0 or open_proc.empty:
         return out
 
@@ -112,6 +113,9 @@ def remaining_volume(seen: pd.DataFrame, catalog: pd.DataFrame, unit_codes, as_o
     np.add.at(counts, (u_idx, s_idx), 1)
     if look_w > 0:
         out["expected"] = counts / look_w @ seg_weeks
+        # per segment too: the procedure mix of the remaining volume (its shares may differ)
+        out["expected_segments"] = counts[:, :, None] / look_w * seg_weeks[None, :, :]
+    out["segment_of_proc"] = seg_of_proc
     out["lookback_n"] = counts.sum(axis=1)
 
     # Busiest week so far, 7-day bins counted back from as_of.

@@ -7,6 +7,7 @@ Modules, in the order the data flow through them:
 - :mod:`.dossiers` — drawing one level × quarter of dossiers with numpy;
 - :mod:`.dirt`     — the fixed, documented dose of bad rows;
 - :mod:`.export`   — CSV (UTF-8 BOM) and XLSX files with Vietnamese headers, written atomically;
+- :mod:`.workbooks` — Biểu 06 workbooks and a flat aggregate CSV consistent with the records;
 - :mod:`.build`    — :func:`generate`, the whole folder plus ``source.json``.
 
 The data are synthetic: every file set written here says so in ``source.json``.

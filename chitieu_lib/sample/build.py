@@ -26,6 +26,7 @@ from .catalog import catalog_frame
 from .dirt import REASONS, planted_counts
 from .export import atomic, build_file, file_specs, write_csv, write_xlsx
 from .profiles import build_plan
+from .workbooks import write_sample_workbooks
 
 MIN_SCALE, MAX_SCALE = 0.005, 50.0
 DESCRIPTION_VI = ("Dữ liệu mô phỏng (tổng hợp), không phải số liệu thật: hồ sơ thủ tục hành chính của "
@@ -72,7 +73,6 @@ def generate(out_dir: str | Path = "data/raw/sample", *, seed: int = 2019, scale
         log(f"{spec.relpath}: {facts['rows']:,} rows")
 
     if aggregates:
-        from ..bieu06 import write_sample_workbooks
         written = write_sample_workbooks(out)
         log(f"bieu06: {len(written)} files")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -23,7 +22,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from openpyxl import Workbook
 
+from ..atomic import staged as atomic  # the kit's one writer (temporary file, then rename)
 from ..windows import window
 from .catalog import NOT_IN_CATALOGUE, PHONG
 from .dirt import (DIRT, REASON_CODE, REASONS, TRUONG_SA, duplicate_order, pick_rows)
@@ -239,8 +240,6 @@ def write_xlsx(path: Path, cols: dict) -> None:
     The zip entries and document properties carry a fixed date so that the same seed
     gives the same bytes.
     """
-    from openpyxl import Workbook
-
     if len(cols["STT"]) > 1_048_575:
         raise ValueError(f"{path.name}: {len(cols['STT'])} rows do not fit in one Excel sheet; "
                          "lower --scale")
@@ -271,22 +270,3 @@ def _deterministic_zip(data: bytes, target: Path) -> None:
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
             dst.writestr(fixed, content)
-
-
-class atomic:
-    """``with atomic(path) as tmp:`` write tmp; it replaces path only if the block succeeds."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
-
-    def __enter__(self) -> Path:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
-        return False

@@ -1,0 +1,79 @@
+"""What every command does the same way: guard its paths, list flags, warnings.
+
+>>> import argparse
+>>> p = argparse.ArgumentParser()
+>>> list_flag(p, "--unit", metavar="CODE")
+>>> p.parse_args(["--unit", "571", "22516", "--unit", "SCT"]).unit
+['571', '22516', 'SCT']
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from typing import Iterable
+
+from ..paths import check_paths
+
+# Flags naming files a command reads, wherever a command has them (absent ones are skipped),
+# so that a new input flag is guarded by adding its name here.
+INPUT_FLAGS = ("dossiers", "catalog", "units", "header_map", "unit_map", "decision", "previous",
+               "processed", "raw_dir")
+
+
+def flag_of(attr: str) -> str:
+    """``header_map`` → ``--header-map``; a positional (``raw_dir``) → ``RAW_DIR``.
+
+    >>> flag_of("header_map"), flag_of("raw_dir")
+    ('--header-map', 'RAW_DIR')
+    """
+    return attr.upper() if attr == "raw_dir" else "--" + attr.replace("_", "-")
+
+
+def list_flag(parser: argparse.ArgumentParser, *flags: str, **kwargs) -> None:
+    """A flag taking one or more values that may also be repeated: ``--unit A B --unit C``."""
+    parser.add_argument(*flags, nargs="+", action="extend", **kwargs)
+
+
+def guard(args: argparse.Namespace, *, outputs: Iterable[str] = (), out_dirs: Iterable[str] = (),
+          replaced_dirs: Iterable[str] = (), inputs: Iterable[str] = INPUT_FLAGS,
+          defaults: dict | None = None) -> None:
+    """:func:`chitieu_lib.paths.check_paths` on the command's arguments, before anything is read.
+
+    Each name is an attribute of ``args``; ``defaults`` gives the path a None attribute
+    stands for (e.g. the default store folder).
+    """
+    defaults = defaults or {}
+
+    def pick(names):
+        return {flag_of(n): (getattr(args, n, None) or defaults.get(n)) for n in names}
+
+    check_paths(pick(inputs), pick(outputs), out_dirs=pick(out_dirs), replaced_dirs=pick(replaced_dirs))
+
+
+def as_of_warnings(as_of: dt.date | str | None, decision) -> list[str]:
+    """A warning (Vietnamese: it is shown beside the figures) when ``as_of`` is outside the window.
+
+    >>> from chitieu_lib.decision import load_decision
+    >>> as_of_warnings("2019-09-30", load_decision())
+    []
+    >>> as_of_warnings("2020-01-15", load_decision())[0][:60]
+    'Ngày tính đến 15/01/2020 nằm ngoài thời gian tính của Quyết '
+    """
+    if as_of is None:
+        return []
+    day = dt.date.fromisoformat(str(as_of)[:10])
+    start, end = decision.window_start, decision.window_end
+    if start <= day <= end:
+        return []
+    where = (f"thời gian tính của Quyết định {decision.number} ({start:%d/%m/%Y} – {end:%d/%m/%Y})")
+    effect = ("chưa có hồ sơ nào được tính" if day < start
+              else f"hồ sơ chỉ được tính đến hết ngày {end:%d/%m/%Y}")
+    return [f"Ngày tính đến {day:%d/%m/%Y} nằm ngoài {where}: {effect}."]
+
+
+def warn(command: str, messages: Iterable[str]) -> None:
+    """Print each warning on stderr, prefixed like the CLI's errors."""
+    for message in messages:
+        print(f"chitieu {command}: warning: {message}", file=sys.stderr)
