@@ -35,6 +35,7 @@ from .commands.common import as_of_warnings
 from .decision import DEFAULT_DECISION, load_decision, load_units  # noqa: F401 (doctest)
 from .engine import Job, run_jobs
 from .errors import InputError
+from .pdf import print_pdfs
 from .store import default_processed_dir, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -488,6 +489,8 @@ def render(*, level="all", codes=None, as_of=None, processed_dir=None, out="outp
         summary = view.summary()
     extra = index_extra(store, codes_in_view, as_of, since, previous) if codes_in_view else None
     rows = index_rows(planned, results, summary, out, extra)
+    if pdf:
+        print_pdfs([(p.job.out_html, p.unit_name) for p, r in zip(planned, results) if r.ok], as_of, log=log)
     failures = [r for r in rows if not r["ok"]]
     index = write_index(out, rows, as_of=as_of, manifest=store.manifest, failures=len(failures),
                         decision=store.decision, warnings=warnings)

@@ -31,3 +31,13 @@ def rendered_district(test_store, tmp_path_factory) -> Path:
                              str(test_store), "--out", str(out), "--workers", "1", "--no-progress")
     assert done.returncode == 0, done.stdout + done.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def meeting_pack(test_store, tmp_path_factory) -> Path:
+    """`chitieu render --unit 571 22516 --since 2019-07-31` (a district and one of its communes), once."""
+    out = tmp_path_factory.mktemp("pack")
+    done = teststore.chitieu("render", "--unit", "571", "22516", "--as-of", "2019-09-30", "--since", "2019-07-31",
+                             "--processed", str(test_store), "--out", str(out), "--no-progress")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out

@@ -7,13 +7,13 @@ every value is synthetic.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
+import io
 import json
 import os
-import shutil
-import subprocess
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -31,10 +31,28 @@ TABLE_MIME = "application/vnd.chitieu.table+json"
 HOSTILE = ['=HYPERLINK("http://example.invalid","x")', "+84 123", "-2+3", "@SUM(A1)", "\tTab", "\rCR"]
 
 
-def chitieu(*args, cwd=ROOT):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "chitieu_lib", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, encoding="utf-8", env=env, timeout=300)
+@dataclass
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def chitieu(*args, cwd=ROOT) -> Done:
+    """Run the command in this process (``cli.main`` is what the console script runs): quick,
+    and an exception escaping ``main`` is exactly a traceback a user would see."""
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main([str(a) for a in args])
+            except SystemExit as exc:     # argparse: usage and a message
+                code = exc.code
+    finally:
+        os.chdir(here)
+    return Done(code, out.getvalue(), err.getvalue())
 
 
 def digest(folder: Path) -> dict:
@@ -195,20 +213,14 @@ WRONG_ARGUMENTS = [
 ]
 
 
-def test_wrong_arguments_of_every_command_end_in_a_message(raw, tmp_path, capsys):
-    """In-process (cli.main is what the console script runs): an exception escaping it is a traceback."""
+def test_wrong_arguments_of_every_command_end_in_a_message(raw, tmp_path):
     names = {"d": raw / "d.csv", "c": raw / "c.csv", "t": tmp_path / "empty"}
     (tmp_path / "empty").mkdir()
     before = digest(raw)
     for argv in WRONG_ARGUMENTS:
-        argv = [a.format(**names) for a in argv]
-        try:
-            code = cli.main(argv)
-        except SystemExit as exc:           # argparse: usage and a message, status 2
-            code = exc.code
-        err = capsys.readouterr().err
-        assert code == 2, (argv, code, err)
-        assert "Traceback" not in err and "error" in err, (argv, err)
+        done = chitieu(*[a.format(**names) for a in argv])
+        assert done.returncode == 2, (argv, done.returncode, done.stderr)
+        assert "Traceback" not in done.stderr and "error" in done.stderr, (argv, done.stderr)
     assert digest(raw) == before
 
 
@@ -218,7 +230,7 @@ def test_ingest_removes_what_a_killed_ingest_left(tmp_path):
     store = tmp_path / "processed"
     leftover = tmp_path / ".processed.tmp-999999999"     # no such process: its writer was killed
     (leftover / "cache").mkdir(parents=True)
-    running = tmp_path / f".processed.tmp-{os.getpid()}"  # a live writer's folder stays
+    running = tmp_path / f".processed.tmp-{os.getppid()}"  # a live writer's folder stays
     running.mkdir()
     done = chitieu("ingest", EXAMPLE, "--out", store, "--quiet")
     assert done.returncode == 0, done.stderr

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from _dossier_files import row, write_csv
-from chitieu_lib.engine.outputs import fingerprint, is_current, read_record
+from chitieu_lib.engine.outputs import is_current, read_record, record_path
 from chitieu_lib.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,16 +83,15 @@ def _wait_for(predicate, timeout: float) -> bool:
 @pytest.mark.slow
 def test_a_killed_render_then_resume_leaves_every_report_whole(test_store, tmp_path):
     from chitieu_lib.decision import load_units
-    from chitieu_lib.render import plan
+    from chitieu_lib.render import plan_jobs
 
     units = load_units()
     communes = units[(units["parent_code"] == "571") & units["target"].notna()]["unit_code"].tolist()[:2]
     out = tmp_path / "out"
     args = ["render", "--unit", *communes, "--as-of", "2019-09-30", "--processed", test_store,
             "--out", out, "--workers", "1", "--no-progress"]
-    planned = plan(units, codes=communes, as_of="2019-09-30", processed_dir=str(test_store.resolve()),
-                   out=out)
-    records = [p.job.out_html.with_name(p.job.out_html.stem + ".run.json") for p in planned]
+    jobs = plan_jobs(communes, as_of="2019-09-30", processed_dir=str(test_store.resolve()), out=out)
+    records = [record_path(job) for job in jobs]
 
     proc = start(*args)                       # killed while the kernel starts
     time.sleep(1.5)
@@ -103,12 +102,12 @@ def test_a_killed_render_then_resume_leaves_every_report_whole(test_store, tmp_p
 
     done = finish(*args, "--resume")
     assert done.returncode == 0, done.stderr
-    for p in planned:
-        job = p.job
+    assert len(jobs) == 2
+    for job in jobs:
         record = read_record(job)
         assert record["status"] == "ok", job.name
         names = set(record["files"])
         assert {f"{job.out_html.stem}.html", f"{job.out_html.stem}.ipynb", f"{job.out_html.stem}.xlsx"} <= names
         assert any(n.endswith(".csv") for n in names)
-        assert is_current(job, fingerprint(job))
+        assert is_current(job, record["fingerprint"])   # every file listed there, with its bytes
     assert leftovers(out) == []

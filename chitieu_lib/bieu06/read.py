@@ -200,7 +200,13 @@ def _grids(path: Path) -> list[tuple[str, list, list]]:
     if head.startswith(OLE2_SIGNATURE):
         raise InputError(OLD_XLS_MESSAGE, path=path)
     if looks_like_html(head):
-        return [(f"bảng {i}", t.raw, t.filled) for i, t in enumerate(read_html_tables(path.read_bytes()), 1)]
+        # A form laid out in an outer table keeps its title block (office, period) there: the rows
+        # of the tables opened before a table count as the rows above it.
+        out, above_raw, above_filled = [], [], []
+        for i, t in enumerate(read_html_tables(path.read_bytes()), 1):
+            out.append((f"bảng {i}", above_raw + t.raw, above_filled + t.filled))
+            above_raw, above_filled = above_raw + t.raw, above_filled + t.filled
+        return out
     try:
         wb = load_workbook(path, data_only=True)
         return [(ws.title, *_sheet_grid(ws)) for ws in wb.worksheets]

@@ -107,6 +107,15 @@ def letters_html(d: Decision, unit_code: str, parent_code: str = "") -> str:
     return "".join(out)
 
 
+def nav_html(row: pd.Series) -> str:
+    """Links back to the index and, for a commune, to its district's report (the batch's layout)."""
+    links = ['<a href="../index.html">Danh mục báo cáo</a>']
+    if row.get("level") == "commune" and row.get("parent_code"):
+        code = html.escape(str(row["parent_code"]), quote=True)
+        links.append(f'<a href="../huyen/{code}.html">Báo cáo của huyện</a>')
+    return '<p class="nav">' + " · ".join(links) + "</p>"
+
+
 # --------------------------------------------------------------------------- the store
 
 def manifest_value(manifest, *keys, default=None):
