@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Union
@@ -165,8 +166,6 @@ def remove_leftover_dirs(folder: str | Path) -> list[Path]:
     >>> [p.name for p in remove_leftover_dirs(d / "store")], sorted(p.name for p in d.iterdir())
     (['.store.tmp-999999999'], ['store'])
     """
-    import shutil
-
     folder = Path(folder)
     pattern = re.compile(rf"^\.{re.escape(folder.name)}\.(?P<kind>tmp|old)-(?P<pid>\d+)$")
     removed = []

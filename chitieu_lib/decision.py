@@ -113,6 +113,8 @@ def read_decision(path: str | Path | None = None) -> Decision:
     if missing:
         raise InputError(f"decision file lacks {missing}; see chitieu_lib/data/decisions/TEMPLATE.toml",
                          path=path)
+    if raw["number"] == "TEMPLATE":
+        raise InputError("this is the template, not a decision: copy it and fill it in", path=path)
     win = raw["window"]
     missing = [k for k in ("start", "end", "grace_days", "continuing", "new", "dropped") if k not in win]
     if missing:

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import nbformat
 
+from .atomic import write_atomic
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "chitieu_report"
 
@@ -125,9 +127,4 @@ def notebook_to_html(nb, title: str | None = None) -> str:
 
 def write_html(nb, path: str | Path, title: str | None = None) -> Path:
     """Write :func:`notebook_to_html` to ``path`` atomically (temporary file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(notebook_to_html(nb, title=title), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_atomic(path, notebook_to_html(nb, title=title))

@@ -53,6 +53,7 @@ REASONS = {
     "not_in_catalogue": "thủ tục không có trong danh mục",
     "outside_window": "ngoài thời gian tính (Điều 2)",
     "after_as_of": "nhận sau ngày tính đến",
+    "blank_row": "dòng không có thông tin hồ sơ (chỉ có STT hoặc dữ liệu cá nhân)",
 }
 
 NO_AGENCY = "(không ghi phòng)"

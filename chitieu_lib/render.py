@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from importlib import resources
 import json
 import os
 from dataclasses import dataclass
@@ -31,15 +32,23 @@ import pandas as pd
 
 from . import labels, report, sheets
 from .atomic import write_all
-from .commands.common import as_of_warnings
 from .decision import DEFAULT_DECISION, load_decision, load_units  # noqa: F401 (doctest)
 from .engine import Job, run_jobs
 from .errors import InputError
 from .pdf import print_pdfs
 from .store import default_processed_dir, open_store
+from .windows import as_of_warnings
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS_DIR = ROOT / "notebooks"
+def notebooks_dir() -> Path:
+    """The report notebooks: the checkout's ``notebooks/`` (what analysts edit) when the kit runs
+    from one, else the copy the wheel carries (``chitieu_lib/_notebooks``, see setup.py)."""
+    checkout = Path(__file__).resolve().parents[1] / "notebooks"
+    if (checkout / "unit_report.ipynb").is_file():
+        return checkout
+    return Path(str(resources.files("chitieu_lib") / "_notebooks"))
+
+
+NOTEBOOKS_DIR = notebooks_dir()
 LEVELS = ("department", "district", "commune")
 FOLDERS = {"department": "so-nganh", "district": "huyen", "commune": "xa", "province": "tinh"}
 NOTEBOOK_OF = {"department": "unit_report.ipynb", "district": "district_report.ipynb",

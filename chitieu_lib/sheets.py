@@ -128,7 +128,7 @@ def xlsx_writer(tables: list[tuple[str, pd.DataFrame]]) -> Content:
 
     Header in row 1 (bold); text always as string cells, numbers as numbers.
     """
-    from openpyxl import Workbook
+    from openpyxl import Workbook          # heavy: imported only by what writes a workbook
     from openpyxl.styles import Font
 
     def write(path: str) -> None:
@@ -148,7 +148,7 @@ def xlsx_writer(tables: list[tuple[str, pd.DataFrame]]) -> Content:
 
 def formula_cells(path: str | Path) -> list[str]:
     """Every formula cell of a workbook, as ``sheet!A1`` (empty for a safe workbook); for tests and checks."""
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook     # heavy: imported only when a workbook is checked
 
     wb = load_workbook(path)
     return [f"{ws.title}!{cell.coordinate}" for ws in wb.worksheets for row in ws.iter_rows()

@@ -121,3 +121,23 @@ def with_windows(catalog: pd.DataFrame, decision: Decision | None = None,
     out["window_start"] = pd.to_datetime(pd.Series(starts, index=out.index))
     out["window_end"] = pd.to_datetime(pd.Series(ends, index=out.index))
     return out.reset_index(drop=True)
+
+
+def as_of_warnings(as_of: dt.date | str | None, decision) -> list[str]:
+    """A warning (Vietnamese: it is shown beside the figures) when ``as_of`` is outside the window.
+
+    >>> as_of_warnings("2019-09-30", load_decision())
+    []
+    >>> as_of_warnings("2020-01-15", load_decision())[0][:60]
+    'Ngày tính đến 15/01/2020 nằm ngoài thời gian tính của Quyết '
+    """
+    if as_of is None:
+        return []
+    day = dt.date.fromisoformat(str(as_of)[:10])
+    start, end = decision.window_start, decision.window_end
+    if start <= day <= end:
+        return []
+    where = (f"thời gian tính của Quyết định {decision.number} ({start:%d/%m/%Y} – {end:%d/%m/%Y})")
+    effect = ("chưa có hồ sơ nào được tính" if day < start
+              else f"hồ sơ chỉ được tính đến hết ngày {end:%d/%m/%Y}")
+    return [f"Ngày tính đến {day:%d/%m/%Y} nằm ngoài {where}: {effect}."]

@@ -116,6 +116,7 @@ def test_a_failing_report_is_listed_with_why(tmp_path):
     job = Job("xa/22516", tmp_path / "n.ipynb", {}, tmp_path / "xa" / "22516.ipynb", tmp_path / "xa" / "22516.html")
     planned = [render.Planned(job, "commune", "22516", "Xã Vạn Thắng")]
     rows = render.index_rows(planned, [JobResult(job, False, "KeyError: 'rate' (cell [5])", 1.0)], None, tmp_path)
-    page = render.index_html(rows, as_of=AS_OF, manifest={"synthetic": True}, failures=1)
+    page = render.index_html(rows, as_of=AS_OF, manifest={"synthetic": True}, failures=1,
+                             decision=render.load_decision())
     assert "Lỗi khi tạo báo cáo" in page and "KeyError: &#x27;rate&#x27; (cell [5])" in page
     assert "1 báo cáo lỗi" in page

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..atomic import write_atomic
 from .layout import FIGURES, FORM_NUMBER, FORM_TITLE, with_totals
 
 
@@ -110,8 +111,4 @@ def write_bieu06(path: str | Path, lines: pd.DataFrame, *, office: str, period_s
     for col in "CDEFGHIJKLM":
         ws.column_dimensions[col].width = 11
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
-    tmp.replace(path)
-    return path
+    return write_atomic(path, wb.save)

@@ -1,4 +1,5 @@
-"""What every command does the same way: guard its paths, list flags, warnings.
+"""What every command does the same way: guard its paths, list flags, warnings
+(``as_of_warnings`` lives with the windows: :func:`chitieu_lib.windows.as_of_warnings`).
 
 >>> import argparse
 >>> p = argparse.ArgumentParser()
@@ -10,11 +11,11 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from typing import Iterable
 
 from ..paths import check_paths
+from ..windows import as_of_warnings  # noqa: F401 -- re-exported for the commands
 
 # Flags naming files a command reads, wherever a command has them (absent ones are skipped),
 # so that a new input flag is guarded by adding its name here.
@@ -50,27 +51,6 @@ def guard(args: argparse.Namespace, *, outputs: Iterable[str] = (), out_dirs: It
         return {flag_of(n): (getattr(args, n, None) or defaults.get(n)) for n in names}
 
     check_paths(pick(inputs), pick(outputs), out_dirs=pick(out_dirs), replaced_dirs=pick(replaced_dirs))
-
-
-def as_of_warnings(as_of: dt.date | str | None, decision) -> list[str]:
-    """A warning (Vietnamese: it is shown beside the figures) when ``as_of`` is outside the window.
-
-    >>> from chitieu_lib.decision import load_decision
-    >>> as_of_warnings("2019-09-30", load_decision())
-    []
-    >>> as_of_warnings("2020-01-15", load_decision())[0][:60]
-    'Ngày tính đến 15/01/2020 nằm ngoài thời gian tính của Quyết '
-    """
-    if as_of is None:
-        return []
-    day = dt.date.fromisoformat(str(as_of)[:10])
-    start, end = decision.window_start, decision.window_end
-    if start <= day <= end:
-        return []
-    where = (f"thời gian tính của Quyết định {decision.number} ({start:%d/%m/%Y} – {end:%d/%m/%Y})")
-    effect = ("chưa có hồ sơ nào được tính" if day < start
-              else f"hồ sơ chỉ được tính đến hết ngày {end:%d/%m/%Y}")
-    return [f"Ngày tính đến {day:%d/%m/%Y} nằm ngoài {where}: {effect}."]
 
 
 def warn(command: str, messages: Iterable[str]) -> None:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .. import labels
 from .codes import code_key, match_codes
 
 from .dedupe import first_seen
@@ -40,21 +41,8 @@ EXCLUSIONS = REASONS[1:]
 # personal-data columns). Listed by the accounting only when it happens.
 READ_REASONS = ("blank_row",)
 ALL_REASONS = REASONS + READ_REASONS          # the categories of `reason` (REASONS' codes unchanged)
-# What a report reader sees for each reason.
-REASON_LABELS = {
-    "counted": "được tính",
-    "missing_id": "thiếu mã hồ sơ",
-    "duplicate": "trùng mã hồ sơ (giữ dòng đầu tiên)",
-    "invalid_date": "ngày tiếp nhận không đọc được",
-    "invalid_channel": "hình thức nộp không xác định",
-    "unknown_unit": "đơn vị không có trong danh sách",
-    "ambiguous_unit": "tên đơn vị khớp nhiều đơn vị",
-    "no_target": "đơn vị không được giao chỉ tiêu",
-    "not_in_catalogue": "thủ tục không có trong danh mục",
-    "outside_window": "ngoài thời gian tính (Điều 2)",
-    "after_as_of": "nhận sau ngày tính đến",
-    "blank_row": "dòng không có thông tin hồ sơ (chỉ có STT hoặc dữ liệu cá nhân)",
-}
+# What a report reader sees for each reason: chitieu_lib.labels, the one place for reader words.
+REASON_LABELS = labels.REASONS
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Series]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..aggregate import COUNTED
+from ..atomic import write_atomic
 from ..bieu06 import FIGURES, LEVEL_LABELS, dossier_figures, write_bieu06
 from ..decision import load_decision, load_units
 from ..errors import InputError
@@ -100,8 +101,5 @@ def write_flat_sample(dossiers: pd.DataFrame, unit_code: str, raw_dir: Path) -> 
     out["period_start"] = out["month"].dt.start_time.dt.strftime("%Y-%m-%d")
     out["period_end"] = out["month"].dt.end_time.dt.strftime("%Y-%m-%d")
     path = raw_dir / "aggregates" / f"flat_{unit_code}_2019.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    out[["unit", "procedure_code", "period_start", "period_end", "online", "total"]].to_csv(tmp, index=False)
-    tmp.replace(path)
-    return path
+    flat = out[["unit", "procedure_code", "period_start", "period_end", "online", "total"]]
+    return write_atomic(path, lambda tmp: flat.to_csv(tmp, index=False))

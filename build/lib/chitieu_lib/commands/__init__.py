@@ -1,0 +1,1 @@
+"""Sub-commands of ``chitieu``; see :mod:`chitieu_lib.cli`."""

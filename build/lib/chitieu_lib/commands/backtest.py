@@ -1,0 +1,186 @@
+"""Rolling-origin evaluation of the projection on a complete year.
+
+  chitieu backtest --dossiers PATH [PATH ...] --catalog PATH [--units PATH] [--seed N]
+                   [--out backtest.csv] [--plot calibration.png] [--note TEXT] [--decision FILE]
+                   [--method v2|v1]
+  chitieu backtest --worlds all|NAME[,NAME...] [--seeds 101,102,...] [--seed N] [--method v2|v1]
+                   [--out backtest.csv] [--track-record FILE] [--units-per-world N]
+
+At each month end from 31/3 to 31/10 the projection sees only the dossiers received
+up to that day and is compared with each unit's true final rate (all counted dossiers
+of the window). Printed: MAE of projected_rate, coverage of the 80% interval and Brier
+score of p_meet, for the model and for two naive rules measured in the same run
+(carry: the rate so far; last3: the last three months' share applied to the rest).
+--out writes one row per as-of date × unit × method; --plot a calibration chart
+(--note: a footer line for it, e.g. that the data are synthetic).
+Nothing is written if anything fails.
+
+With --worlds the backtest runs on SIMULATED years instead (chitieu_lib/projection/worlds.py:
+one year per world and seed; as-of dates 30/4, 30/6, 31/8, 30/9) and also scores the oracle,
+a forecaster that knows the generator (projection/oracle.py). Printed per world and as-of date:
+MAE, Brier and 80% coverage of the model, both naive rules and the oracle, the model's ratios to
+the best naive rule and the share of the gap to the oracle it closes; then whether issue 13's goal
+is met per world. --track-record writes the model's error by level and as-of date (the reports'
+"how good has the projection been" line, chitieu_lib/projection/track_record.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..atomic import write_all
+from ..errors import InputError
+from ..paths import given_twice
+from ..sheets import csv_writer
+from .common import guard, list_flag, warn
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    list_flag(parser, "--dossiers", metavar="PATH",
+              help="dossier export file(s) or folder(s) of a complete year")
+    parser.add_argument("--catalog", metavar="PATH", help="procedure catalogue CSV")
+    parser.add_argument("--worlds", metavar="NAMES",
+                        help="backtest on simulated years instead: 'all' or a comma list of worlds")
+    parser.add_argument("--seeds", metavar="N,N,...",
+                        help="simulated years' seeds (default: the held-out seeds 101,102,103,104)")
+    parser.add_argument("--units-per-world", type=int, metavar="N",
+                        help="simulate only N units per year (quick runs; default: all 162)")
+    parser.add_argument("--method", default=None, choices=["v2", "v1"],
+                        help="projection method (default: v2, the state-space share)")
+    parser.add_argument("--track-record", metavar="FILE",
+                        help="with --worlds: write the model's error by level and as-of date (CSV)")
+    parser.add_argument("--units", metavar="PATH", help="own units registry CSV (default: the shipped one)")
+    parser.add_argument("--seed", type=int, default=0, help="simulation seed (default: %(default)s)")
+    parser.add_argument("--out", metavar="backtest.csv", help="where to write the detail")
+    parser.add_argument("--plot", metavar="calibration.png", help="where to draw the calibration chart")
+    parser.add_argument("--note", metavar="TEXT", help="footer line of the chart (e.g. that the data are synthetic)")
+    parser.add_argument("--decision", metavar="FILE", help="decision TOML (default: 817/QĐ-UBND of 2019)")
+
+
+def format_table(summary, by_month) -> str:
+    """The printed summary (Vietnamese headings, fractions as comma-decimal numbers)."""
+    from ..backtest import METHOD_LABELS
+
+    def num(x, digits=4):
+        return "—" if x != x else f"{x:.{digits}f}".replace(".", ",")
+
+    lines = ["Kiểm định lùi (rolling-origin): ngày dự báo 31/3 … 31/10, so với tỷ lệ cuối kỳ thực tế", "",
+             f"{'phương pháp':<32}{'số lượt':>9}{'MAE':>9}{'phủ 80%':>10}{'Brier':>9}"]
+    for r in summary.itertuples():
+        lines.append(f"{METHOD_LABELS[r.method]:<32}{r.n:>9}{num(r.mae):>9}{num(r.coverage80, 3):>10}"
+                     f"{num(r.brier):>9}")
+    lines += ["", "MAE theo ngày dự báo:", f"{'ngày':<12}" + "".join(f"{m:>9}" for m in ("model", "carry", "last3"))
+              + f"{'phủ 80%':>10}"]
+    piv = by_month.pivot(index="as_of", columns="method", values="mae")
+    cov = by_month[by_month["method"] == "model"].set_index("as_of")["coverage80"]
+    for as_of, row in piv.iterrows():
+        lines.append(f"{as_of:%d/%m/%Y}  " + "".join(f"{num(row[m]):>9}" for m in ("model", "carry", "last3"))
+                     + f"{num(cov[as_of], 3):>10}")
+    return "\n".join(lines)
+
+
+def format_world_table(per_date, per_world, goal) -> str:
+    """The printed table of the simulated years (one line per world × as-of date, then per world)."""
+    def num(x, digits=3):
+        return "—" if x != x else f"{x:.{digits}f}".replace(".", ",")
+
+    head = (f"{'thế giới':<14}{'ngày':>7}{'n':>6}  {'MAE: mô hình / carry / last3 / oracle':<38}"
+            f"{'Brier: mô hình / carry / last3 / oracle':<42}{'phủ 80%: mh / oracle':<22}"
+            f"{'MAE÷':>6}{'Brier÷':>7}{'gap MAE':>8}")
+    lines = ["Kiểm định lùi trên các năm MÔ PHỎNG (SIMULATED): mô hình, hai quy tắc đơn giản và oracle", "",
+             head]
+
+    def line(r, date):
+        mae = " / ".join(num(getattr(r, f"{m}_mae"), 4) for m in ("model", "carry", "last3", "oracle"))
+        br = " / ".join(num(getattr(r, f"{m}_brier"), 4) for m in ("model", "carry", "last3", "oracle"))
+        cov = f"{num(r.model_cov80)} / {num(r.oracle_cov80)}"
+        return (f"{r.world:<14}{date:>7}{r.n:>6}  {mae:<38}{br:<42}{cov:<22}{num(r.mae_ratio, 2):>6}"
+                f"{num(r.brier_ratio, 2):>7}{num(r.mae_gap_closed, 2):>8}")
+
+    for r in per_date.itertuples():
+        lines.append(line(r, f"{r.as_of:%d/%m}"))
+    lines += ["", "Cả năm (mọi ngày dự báo):"]
+    for r in per_world.itertuples():
+        lines.append(line(r, "cả năm"))
+    lines += ["", "Mục tiêu (issue 13): MAE÷ ≤ 0,76, Brier÷ ≤ 0,64, phủ 80% trong [0,76; 0,86], "
+              "không ngày nào dưới 0,65:"]
+    for r in goal.itertuples():
+        lines.append(f"{r.world:<14} {'ĐẠT' if r.meets else 'CHƯA ĐẠT':<9} MAE÷ {num(r.mae_ratio, 2)}, "
+                     f"Brier÷ {num(r.brier_ratio, 2)}, phủ {num(r.model_cov80)}, ngày thấp nhất "
+                     f"{num(r.worst_date_cov80)}")
+    return "\n".join(lines)
+
+
+def _run_worlds(args) -> int:
+    import sys
+
+    from ..backtest import HOLDOUT_SEEDS, WORLDS, goal_check, world_backtest, world_table
+    from ..projection.track_record import track_record_table, write_track_record
+
+    worlds = WORLDS if args.worlds == "all" else tuple(w.strip() for w in args.worlds.split(","))
+    unknown = [w for w in worlds if w not in WORLDS]
+    if unknown:
+        raise InputError(f"unknown world(s) {unknown}: choose from {list(WORLDS)}")
+    try:
+        seeds = HOLDOUT_SEEDS if not args.seeds else tuple(int(s) for s in args.seeds.split(","))
+    except ValueError:
+        raise InputError(f"--seeds '{args.seeds}' is not a comma list of integers") from None
+    detail = world_backtest(worlds, seeds, seed=args.seed, method=args.method, n_units=args.units_per_world,
+                            progress=lambda w, s, a: print(f"  {w} năm {s} ngày {a:%d/%m}", file=sys.stderr))
+    per_date, per_world = world_table(detail), world_table(detail, by=("world",))
+    goal = goal_check(per_world, per_date)
+    command = "chitieu " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["backtest"] else "chitieu backtest"
+    writers = {}
+    if args.out:
+        writers[args.out] = csv_writer(detail, encoding="utf-8")
+    if args.track_record:
+        table = track_record_table(detail)
+        writers[args.track_record] = lambda p: write_track_record(table, p, command=command)
+    written = write_all(writers)
+    print(format_world_table(per_date, per_world, goal))
+    if written:
+        print("\nĐã ghi: " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.worlds:
+        guard(args, outputs=("out", "track_record"))
+        return _run_worlds(args)
+    return _run_year(args)
+
+
+def _run_year(args: argparse.Namespace) -> int:
+    from ..backtest import backtest, score
+    from ..decision import load_decision, load_units
+    from ..ingest import load_dossiers
+    from ..windows import read_catalog
+
+    from ..ingest.load import DOSSIER_EXTENSIONS
+
+    guard(args, outputs=("out", "plot"))
+    args.dossiers, warnings = given_twice(args.dossiers, DOSSIER_EXTENSIONS)
+    warn("backtest", warnings)
+    if not args.dossiers or not args.catalog:
+        raise InputError("give --dossiers and --catalog of a complete year, or --worlds for simulated years")
+    decision = load_decision(args.decision) if args.decision else load_decision()
+    units = load_units(decision, path=args.units)
+    catalog = read_catalog(args.catalog, decision)
+    own = [args.catalog, args.units, args.decision, args.out, args.plot]
+    dossiers = load_dossiers(args.dossiers, catalog, units, decision=decision, exclude=[p for p in own if p])
+    if not (dossiers["reason"].astype(str) == "counted").any():
+        raise InputError("no counted dossier in the input: a backtest needs a complete year")
+    detail = backtest(dossiers, catalog, units, seed=args.seed, decision=decision, method=args.method)
+    summary = score(detail)
+    by_month = score(detail, by=("as_of", "method"))
+    writers = {}
+    if args.out:
+        writers[args.out] = csv_writer(detail, encoding="utf-8")
+    if args.plot:
+        from ..backtest import calibration_plot
+        writers[args.plot] = lambda p: calibration_plot(detail, p, note=args.note)
+    written = write_all(writers)
+    print(format_table(summary, by_month))
+    if written:
+        print("\nĐã ghi: " + ", ".join(str(p) for p in written))
+    return 0

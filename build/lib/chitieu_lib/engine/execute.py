@@ -1,0 +1,193 @@
+"""Run one job: parameterize with papermill, execute, write the .ipynb, the HTML and the record.
+
+Both engines go through papermill's own steps (``parameterize_notebook``,
+``prepare_notebook_metadata``, its engine and error markers); they differ only
+in the kernel: a fresh one per report (papermill's ``nbclient`` engine) or this
+worker's warm kernel (the ``chitieu-warm`` engine below).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.exceptions import PapermillExecutionError
+from papermill.execute import (prepare_notebook_metadata, raise_for_execution_errors,
+                               remove_error_markers)
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
+from papermill.utils import chdir
+
+from ..atomic import write_all
+from ..errors import InputError
+from . import kernels
+from .jobs import JobResult
+from .outputs import base_record, file_hashes, read_record, recorded_files, write_record
+
+WARM_ENGINE = "chitieu-warm"
+
+
+class WarmEngine(NBClientEngine):
+    """papermill engine running the notebook in an already started kernel (``warm=``)."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                 stderr_file=None, start_timeout=60, execution_timeout=None,
+                                 warm=None, **kwargs):
+        client = PapermillNotebookClient(
+            nb_man, km=warm.km, timeout=execution_timeout, startup_timeout=start_timeout,
+            kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
+            stderr_file=stderr_file)
+        client.kc = warm.kc  # nbclient keeps a given client and kernel alive after the run
+        return client.execute()
+
+
+papermill_engines.register(WARM_ENGINE, WarmEngine)
+
+
+def papermill_execute(notebook, parameters, *, output_path, engine_name=None, cell_timeout=None,
+                      **engine_kwargs):
+    """``papermill.execute_notebook`` minus its file writes; returns ``(nb, error)``.
+
+    Same steps, same order as papermill 2.x, so the executed notebook (the
+    injected-parameters cell, papermill metadata, error marker cells) is
+    papermill's. ``error`` is the ``PapermillExecutionError`` of a failing cell,
+    or None; ``nb`` is returned in both cases (with papermill's error markers).
+    A timeout or a dead kernel (nbclient's ``CellTimeoutError``,
+    ``DeadKernelError``) is returned as ``error`` with the partly executed nb.
+    """
+    input_path = str(notebook)
+    nb = load_notebook_node(input_path)
+    if parameters:
+        nb = parameterize_notebook(nb, parameters, False, kernel_name=kernels.KERNEL_NAME,
+                                   engine_name=engine_name)
+    nb = prepare_notebook_metadata(nb, input_path, str(output_path))
+    nb = remove_error_markers(nb)
+    kernel_name = papermill_engines.nb_kernel_name(engine_name=engine_name, nb=nb,
+                                                   name=kernels.KERNEL_NAME)
+    try:
+        # The engine executes nb's cells in place: on a timeout or a dead kernel, nb
+        # holds what ran so far.
+        papermill_engines.execute_notebook_with_engine(
+            engine_name, nb, input_path=input_path, output_path=None, kernel_name=kernel_name,
+            progress_bar=False, log_output=False, start_timeout=60, stdout_file=None,
+            stderr_file=None, execution_timeout=cell_timeout, **engine_kwargs)
+    except (CellTimeoutError, DeadKernelError) as exc:
+        return nb, exc
+    try:
+        raise_for_execution_errors(nb, None)  # inserts papermill's error markers into nb
+    except PapermillExecutionError as exc:
+        return nb, exc
+    return nb, None
+
+
+def _describe(exc: BaseException, cell_timeout) -> str:
+    if isinstance(exc, PapermillExecutionError):
+        return f"{exc.ename}: {exc.evalue} (cell [{exc.exec_count}])"
+    if isinstance(exc, CellTimeoutError):
+        return f"timeout: a cell ran longer than {cell_timeout} s"
+    if isinstance(exc, DeadKernelError):
+        return f"kernel died: {exc}"
+    if isinstance(exc, kernels.KernelError):
+        return f"kernel failure: {exc}"
+    if isinstance(exc, (ExtraOutputError, InputError)):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def report_files(job, nb, html: str) -> dict[Path, object]:
+    """Every file of a successful report: the executed .ipynb, the HTML, the job's extra outputs."""
+    files = {Path(job.out_ipynb): nbformat.writes(nb), Path(job.out_html): html}
+    if job.extra_outputs is not None:
+        try:
+            files |= {Path(p): c for p, c in job.extra_outputs(nb, job).items()}
+        except Exception as exc:  # noqa: BLE001 -- reported as this report's failure
+            raise ExtraOutputError(f"tables not written: {type(exc).__name__}: {exc}") from exc
+    return files
+
+
+class ExtraOutputError(RuntimeError):
+    """The job's extra outputs (a report's tables) could not be made."""
+
+
+def _remove_stale(job, previous: dict | None, keep) -> None:
+    """Remove the files of the previous run that this run did not rewrite (a failed report's
+    HTML and tables), so that no file on disk is older than its record says."""
+    keep = {Path(p).resolve() for p in keep}
+    for path in [*recorded_files(job, previous), Path(job.out_html)]:
+        if path.resolve() not in keep:
+            path.unlink(missing_ok=True)
+
+
+def run_job(job, *, engine="warm", cell_timeout=600, cwd=None, fp=None) -> JobResult:
+    """Execute one job and write its outputs; never raises for a failing report.
+
+    On success: the executed .ipynb, the HTML and the job's extra outputs (the
+    report's tables), written together (:func:`chitieu_lib.atomic.write_all`),
+    then a record with status ``ok`` listing each file with its hash. On failure:
+    the (partly) executed .ipynb when there is one, a record with status
+    ``failed`` and the error, and no HTML nor tables (those of a previous run of
+    this job are removed, so no page on disk is older than its record says).
+    """
+    from ..html import notebook_to_html  # nbconvert is heavy; import where it is used
+
+    cwd = cwd or os.getcwd()
+    started, t0 = _now(), time.perf_counter()
+    previous = read_record(job)
+    nb, error, written = None, None, []
+    try:
+        if engine == "papermill":
+            with chdir(cwd):  # a fresh kernel starts in the current directory
+                nb, exc = papermill_execute(job.notebook, job.parameters,
+                                            output_path=job.out_ipynb, cell_timeout=cell_timeout,
+                                            extra_arguments=kernels.KERNEL_ARGUMENTS)
+        else:
+            nb, exc = _execute_warm(job, cell_timeout, cwd)
+        if exc is not None:
+            error = _describe(exc, cell_timeout)
+        else:
+            written = write_all(report_files(job, nb, notebook_to_html(nb)))
+    except Exception as exc:  # a report's failure must not stop the batch
+        error = _describe(exc, cell_timeout)
+    if error is not None and nb is not None:
+        try:
+            written = write_all({Path(job.out_ipynb): nbformat.writes(nb)})
+        except Exception:  # noqa: BLE001 -- the error already says why the report failed
+            written = []
+    _remove_stale(job, previous, written)
+    seconds = time.perf_counter() - t0
+    record = base_record(job, fp) | {
+        "status": "ok" if error is None else "failed", "error": error, "engine": engine,
+        "seconds": round(seconds, 3), "started": started, "finished": _now(),
+        "files": file_hashes(job, written)}
+    try:
+        write_record(job, record)
+    except (OSError, InputError) as exc:
+        error = error or f"cannot write the run record: {exc}"
+    return JobResult(job, error is None, error, seconds)
+
+
+def _execute_warm(job, cell_timeout, cwd):
+    kernel = kernels.get_kernel(cwd)
+    try:
+        if kernel.reports:
+            kernels.reset_kernel(kernel)
+        kernel.reports += 1
+        nb, exc = papermill_execute(job.notebook, job.parameters, output_path=job.out_ipynb,
+                                    engine_name=WARM_ENGINE, cell_timeout=cell_timeout, warm=kernel)
+    except BaseException:
+        kernels.discard_kernel()  # hung, dead or in an unknown state: never reuse it
+        raise
+    if exc is not None:
+        kernels.discard_kernel()  # a failed report may have left anything behind
+    return nb, exc

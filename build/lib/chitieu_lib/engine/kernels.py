@@ -1,0 +1,295 @@
+"""Warm kernels: one long-lived IPython kernel per worker thread, reset between reports.
+
+Reset semantics (what a report can and cannot see of the reports before it):
+
+- reset: the user namespace, ``In``/``Out`` history and the execution counter
+  (``InteractiveShell.reset(new_session=True)``: the next cell is ``[1]``, as in
+  a fresh kernel); open matplotlib figures (closed) and ``rcParams`` (restored
+  to their value after ``matplotlib.pyplot`` was first imported with the inline
+  backend, which undoes ``sns.set_theme`` or ``plt.style.use``); pandas options;
+  warning filters and the "already shown" registries (a warning shows again in
+  every report, as it would in a fresh kernel); the working directory,
+  ``os.environ``, ``sys.path`` and ``sys.argv``; modules imported by a report
+  from outside the Python installation and the kit (a notebook's local helper
+  module is imported afresh by the next report).
+- the garbage collector: objects alive after a reset are frozen (``gc.freeze``),
+  so the collection done by each reset does not walk pandas', matplotlib's
+  and the kit's objects again; the input history is kept in memory, not in
+  IPython's SQLite file (``%history`` of past sessions is empty).
+- kept (this is what makes the kernel warm): modules of the Python installation
+  and the kit itself, preloaded at start (numpy, pandas, matplotlib, seaborn,
+  chitieu_lib), and whatever those modules cache internally.
+- not reset: the global random generators' state (a notebook that does not seed
+  them is not reproducible in any kernel), monkeypatching of library modules,
+  threads or files a report leaves behind. A report that fails, times out or
+  kills its kernel never hands its kernel on: the kernel is replaced.
+
+Kernels talk to their worker over Unix sockets (ZeroMQ ``ipc`` transport) in a
+private folder, not over localhost TCP ports: workers starting kernels at the same
+moment cannot race for a port ("Address already in use"). A kernel that still
+fails to start is started again, up to ``START_ATTEMPTS`` times.
+
+The kernel runs ``sys.executable`` of the worker (the kernelspec's ``python``
+is resolved by jupyter_client to it), the same interpreter papermill's engine
+uses when started from the same environment.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+
+import chitieu_lib
+
+KERNEL_NAME = "python3"
+# The kernel's own log goes to the worker's stderr, not to the notebook; ipykernel warns there
+# at every start that local TCP is unencrypted.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+START_ATTEMPTS = 3
+PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "chitieu_lib")
+
+
+def preload_modules() -> tuple[str, ...]:
+    """Modules imported into a warm kernel at start: ``$CHITIEU_WARM_PRELOAD`` (comma-separated) or PRELOAD."""
+
+    names = os.environ.get("CHITIEU_WARM_PRELOAD")
+    return tuple(n.strip() for n in names.split(",") if n.strip()) if names is not None else PRELOAD
+
+_SETUP = r"""
+def _chitieu_setup(preload, keep_roots):
+    import importlib, os, sys, types, warnings
+    for name in (*preload, "matplotlib.pyplot"):  # pyplot: for the rcParams snapshot
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        # The backend (inline) is activated lazily, by the first figure; it sets
+        # rcParams (interactive mode...) that the snapshot below must include.
+        plt.figure()
+        plt.close("all")
+    state = types.ModuleType("_chitieu_warm_state")
+    state.cwd = os.getcwd()
+    state.environ = dict(os.environ)
+    state.path = list(sys.path)
+    state.argv = list(sys.argv)
+    state.modules = set(sys.modules)
+    state.filters = list(warnings.filters)
+    state.keep_roots = tuple(keep_roots)
+    mpl = sys.modules.get("matplotlib")
+    state.rc = mpl.rcParams.copy() if mpl is not None else None
+    sys.modules["_chitieu_warm_state"] = state
+    import gc
+    gc.collect()
+    gc.freeze()  # what is alive now lives as long as the kernel: later collections skip it
+_chitieu_setup(%r, %r)
+del _chitieu_setup
+"""
+
+_RESET = r"""
+def _chitieu_reset():
+    import os, sys, warnings
+    state = sys.modules["_chitieu_warm_state"]
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
+    get_ipython().reset(new_session=True)
+    for name in set(sys.modules) - state.modules:
+        module = sys.modules.get(name)
+        path = getattr(module, "__file__", None) or ""
+        if path and not os.path.realpath(path).startswith(state.keep_roots):
+            del sys.modules[name]
+    os.chdir(state.cwd)
+    os.environ.clear()
+    os.environ.update(state.environ)
+    sys.path[:] = state.path
+    sys.argv[:] = state.argv
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mpl = sys.modules.get("matplotlib")
+        if mpl is not None and state.rc is not None:
+            mpl.rcParams.update(state.rc)
+        pd = sys.modules.get("pandas")
+        if pd is not None:
+            pd.reset_option("all")
+    warnings.filters[:] = state.filters
+    warnings._filters_mutated()  # forget which warnings were already shown
+    warnings.onceregistry.clear()
+    import gc
+    gc.freeze()  # reset() has just collected the report's garbage; skip the survivors from now on
+_chitieu_reset()  # the reset also removes _chitieu_reset from the namespace
+"""
+
+
+def _keep_roots() -> list[str]:
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+             os.path.dirname(os.path.abspath(chitieu_lib.__file__))}
+    return sorted(os.path.realpath(r) for r in roots)
+
+
+@dataclass(eq=False)
+class WarmKernel:
+    km: AsyncKernelManager
+    kc: object  # AsyncKernelClient
+    cwd: str
+    reports: int = 0  # reports run since start
+
+
+class KernelError(RuntimeError):
+    """The warm kernel could not be started or reset."""
+
+
+async def _run_silent(kernel: WarmKernel, code: str, timeout: float) -> None:
+    """Execute ``code`` without output or history; raise KernelError if it fails."""
+    msg_id = kernel.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise KernelError(f"kernel did not answer within {timeout:.0f} s")
+        try:
+            reply = await kernel.kc.get_shell_msg(timeout=min(remaining, 1.0))
+        except Exception:  # queue.Empty: check the kernel is still there
+            if not await kernel.km.is_alive():
+                raise KernelError("kernel died") from None
+            continue
+        if reply["parent_header"].get("msg_id") != msg_id:
+            continue
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise KernelError(f"{content.get('ename')}: {content.get('evalue')}")
+        return
+
+
+_ipc_dir: str | None = None
+
+
+def _ipc_prefix() -> str:
+    """An absolute socket path prefix, unique per kernel (the kernel runs in another cwd)."""
+    global _ipc_dir
+    if _ipc_dir is None:
+        _ipc_dir = tempfile.mkdtemp(prefix="chitieu-kernels-")
+    return os.path.join(_ipc_dir, uuid.uuid4().hex[:12])
+
+
+async def _start(cwd: str, startup_timeout: float) -> WarmKernel:
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=_ipc_prefix())
+    # hist_file: an in-memory input history (reset writes none to ~/.ipython's SQLite file,
+    # shared and locked by every kernel).
+    await km.start_kernel(cwd=cwd, extra_arguments=[*KERNEL_ARGUMENTS,
+                                                    "--HistoryManager.hist_file=:memory:"])
+    kc = km.client()
+    kc.start_channels()
+    kernel = WarmKernel(km, kc, cwd)
+    try:
+        await kc.wait_for_ready(timeout=startup_timeout)
+        kc.allow_stdin = False
+        await _run_silent(kernel, _SETUP % (preload_modules(), _keep_roots()), timeout=startup_timeout + 60)
+    except BaseException:
+        await _shutdown(kernel)
+        raise
+    return kernel
+
+
+async def _shutdown(kernel: WarmKernel) -> None:
+    try:
+        kernel.kc.stop_channels()
+    finally:
+        try:
+            await kernel.km.shutdown_kernel(now=True)
+        except Exception:
+            pass
+
+
+start_kernel = run_sync(_start)
+_shutdown_sync = run_sync(_shutdown)
+_run_silent_sync = run_sync(_run_silent)
+
+# One kernel per thread: a kernel client lives on its thread's event loop.
+_local = threading.local()
+_all: set = set()
+_lock = threading.Lock()
+
+
+def get_kernel(cwd: str, startup_timeout: float = 60) -> WarmKernel:
+    """This thread's warm kernel, started (and ready, and preloaded) if needed."""
+    kernel = getattr(_local, "kernel", None)
+    if kernel is not None and kernel.cwd != cwd:
+        discard_kernel()
+        kernel = None
+    if kernel is None:
+        for attempt in range(1, START_ATTEMPTS + 1):
+            try:
+                kernel = start_kernel(cwd, startup_timeout)
+                break
+            except Exception:
+                if attempt == START_ATTEMPTS:
+                    raise
+        _local.kernel = kernel
+        with _lock:
+            _all.add(kernel)
+    return kernel
+
+
+def reset_kernel(kernel: WarmKernel, timeout: float = 60) -> None:
+    """Bring a kernel back to its just-started state (see the module docstring)."""
+    _run_silent_sync(kernel, _RESET, timeout)
+
+
+def discard_kernel() -> None:
+    """Shut this thread's kernel down; the next ``get_kernel`` starts a new one."""
+    kernel = getattr(_local, "kernel", None)
+    _local.kernel = None
+    if kernel is not None:
+        with _lock:
+            _all.discard(kernel)
+        _shutdown_sync(kernel)
+
+
+def shutdown_all() -> None:
+    """Shut down every warm kernel of this process (at exit, or at the end of a batch)."""
+    with _lock:
+        kernels = list(_all)
+        _all.clear()
+    for kernel in kernels:
+        try:
+            kernel.kc.stop_channels()
+        except Exception:
+            pass
+        try:
+            # Synchronous kill: other threads' event loops may be gone at exit.
+            if kernel.km.provisioner is not None and kernel.km.provisioner.process is not None:
+                kernel.km.provisioner.process.kill()
+                kernel.km.provisioner.process.wait(timeout=5)
+        except Exception:
+            pass
+        try:
+            kernel.km.cleanup_connection_file()
+            kernel.km.cleanup_ipc_files()
+        except Exception:
+            pass
+    _local.kernel = None
+    global _ipc_dir
+    if _ipc_dir is not None and not _all:
+        shutil.rmtree(_ipc_dir, ignore_errors=True)
+        _ipc_dir = None
+
+
+atexit.register(shutdown_all)
+try:  # multiprocessing children exit with os._exit: atexit does not run there
+    from multiprocessing import util as _mp_util
+
+    _mp_util.Finalize(None, shutdown_all, exitpriority=100)
+except Exception:  # pragma: no cover
+    pass

@@ -1,0 +1,123 @@
+"""Every word a reader sees, keyed by English ids: the one place to change the kit's Vietnamese.
+
+Modules compute with English keys (``met``, ``department``, ``online``, ``duplicate``)
+and turn them into words only when they write for a reader, through this module.
+Sentences about a decision are templates here; their facts (number, date, issuer,
+window, targets) come from the decision's file (:mod:`chitieu_lib.decision`),
+never from this module.
+
+>>> level_label("district"), status_label("on_track"), channel_label("postal")
+('UBND cấp huyện', 'Đúng hướng', 'Bưu chính')
+>>> reason_label("duplicate")
+'Trùng mã hồ sơ (giữ dòng đầu tiên)'
+"""
+
+from __future__ import annotations
+
+from .vi import _isna
+
+# Levels of government, as a report names them; ``short`` for narrow tables (chitieu rates),
+# ``form`` for the group rows of a Biểu 06 statistics form.
+LEVELS = {"province": "Toàn tỉnh", "department": "Sở, ban, ngành", "district": "UBND cấp huyện",
+          "commune": "UBND cấp xã"}
+LEVELS_SHORT = {"department": "Sở, ban", "district": "Huyện", "commune": "Xã"}
+LEVELS_FORM = {"department": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
+
+CHANNELS = {"online": "Trực tuyến", "direct": "Trực tiếp", "postal": "Bưu chính"}
+
+# Projection statuses (chitieu_lib.projection.status computes the keys).
+STATUSES = {
+    "met": "Đã đạt",
+    "on_track": "Đúng hướng",
+    "at_risk": "Có nguy cơ",
+    "off_track": "Khó đạt",
+    "unreachable": "Không thể đạt",
+    "no_data": "Chưa có số liệu",
+}
+STATUS_CSS = {"met": "status-ok", "on_track": "status-ok", "at_risk": "status-risk",
+              "off_track": "status-off", "unreachable": "status-off", "no_data": "status-na"}
+ON_TRACK = ("met", "on_track")
+# Status words of earlier stores and of readers' own files, mapped back to the keys.
+_STATUS_WORDS = {v.lower(): k for k, v in STATUSES.items()}
+
+# Why a dossier row is counted or excluded (the order ingest checks them in).
+REASONS = {
+    "counted": "được tính",
+    "missing_id": "thiếu mã hồ sơ",
+    "duplicate": "trùng mã hồ sơ (giữ dòng đầu tiên)",
+    "invalid_date": "ngày tiếp nhận không đọc được",
+    "invalid_channel": "hình thức nộp không xác định",
+    "unknown_unit": "đơn vị không có trong danh sách",
+    "ambiguous_unit": "tên đơn vị khớp nhiều đơn vị",
+    "no_target": "đơn vị không được giao chỉ tiêu",
+    "not_in_catalogue": "thủ tục không có trong danh mục",
+    "outside_window": "ngoài thời gian tính (Điều 2)",
+    "after_as_of": "nhận sau ngày tính đến",
+    "blank_row": "dòng không có thông tin hồ sơ (chỉ có STT hoặc dữ liệu cá nhân)",
+}
+
+NO_AGENCY = "(không ghi phòng)"
+SYNTHETIC_NOTE = ("Lưu ý: đây là <b>số liệu mẫu tổng hợp (giả lập)</b> do công cụ tạo ra để minh họa, "
+                  "không phải số liệu thật của bất kỳ cơ quan, đơn vị nào.")
+SYNTHETIC_NOTE_TEXT = "DỮ LIỆU MÔ PHỎNG — không phải số liệu thật (synthetic data, not real figures)."
+
+# Every text the charts draw (titles, axes, legends), with {placeholders} filled from the data.
+CHART = {
+    "trend_title": "Tỷ lệ hồ sơ trực tuyến theo tháng và lũy kế",
+    "monthly_rate": "Tỷ lệ trực tuyến trong tháng",
+    "cumulative": "Tỷ lệ lũy kế từ {start}",
+    "target": "Chỉ tiêu {target}",
+    "projection": "Dự báo đến {end}",
+    "fan": "Khoảng dự báo (80%)",
+    "as_of": "Ngày chốt số liệu {as_of}",
+    "rate_axis": "Tỷ lệ trực tuyến",
+    "month_axis": "Tháng tiếp nhận",
+    "volume_title": "Số hồ sơ theo hình thức tiếp nhận, theo tháng",
+    "volume_axis": "Số hồ sơ",
+    "heatmap_title": "Tỷ lệ trực tuyến của các xã, thị trấn theo tháng (%)",
+    "heatmap_axis": "Xã, phường, thị trấn",
+    "heatmap_note": "Ô xám: không có hồ sơ. Màu xanh: trên chỉ tiêu; màu đỏ: dưới chỉ tiêu.",
+    "ranking_title": "Tỷ lệ trực tuyến đến nay của từng đơn vị, theo nhóm chỉ tiêu (Điều 1)",
+    "ranking_axis": "Tỷ lệ trực tuyến đến nay",
+    "target_mark": "Chỉ tiêu của nhóm",
+    "no_data": "Chưa có hồ sơ được tính",
+}
+
+
+def level_label(level, short: bool = False) -> str:
+    """The reader's word for a level key (unknown keys pass through)."""
+    table = LEVELS_SHORT if short else LEVELS
+    return table.get(str(level), str(level))
+
+
+def channel_label(channel) -> str:
+    return CHANNELS.get(str(channel), str(channel))
+
+
+def status_key(status) -> str:
+    """English key of a status; a Vietnamese status word (any case) maps back to its key.
+
+    >>> status_key("Khó đạt"), status_key("at_risk"), status_key(None), status_key("")
+    ('off_track', 'at_risk', 'no_data', 'no_data')
+    """
+    if _isna(status) or str(status).strip() == "":
+        return "no_data"
+    key = str(status).strip()
+    if key in STATUSES:
+        return key
+    return _STATUS_WORDS.get(key.lower(), "no_data")
+
+
+def status_label(status) -> str:
+    """Vietnamese word of a status key (or of a status word)."""
+    return STATUSES[status_key(status)]
+
+
+def status_css(status) -> str:
+    return STATUS_CSS[status_key(status)]
+
+
+def reason_label(reason, capital: bool = True) -> str:
+    """The reader's words for an exclusion reason (capitalised for a table cell)."""
+    text = REASONS.get(str(reason), str(reason))
+    return text[:1].upper() + text[1:] if capital else text

@@ -1,0 +1,74 @@
+"""Reports printed to PDF for attaching to documents: A4 portrait, page numbers, a heading block.
+
+Headless Chromium (Debian's ``chromium``) prints each code-free HTML page through
+playwright, with the report's print stylesheet (the same one Ctrl+P uses): rows are
+not split across pages, headings stay with what follows, and the fonts (DejaVu Sans,
+which has every Vietnamese letter) are embedded in the PDF. Each PDF is written to a
+temporary file and renamed, so a PDF is whole or absent.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+from pathlib import Path
+
+from .errors import InputError
+from .vi import fmt_date
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+# Without the background-networking flags Chromium tries to reach Google's hosts at every start.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def chromium_path() -> str:
+    """The Chromium to print with: ``$CHITIEU_CHROMIUM``, else Debian's; an InputError if none."""
+    for candidate in (os.environ.get("CHITIEU_CHROMIUM"), *CHROMIUM_CANDIDATES, shutil.which("chromium")):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    raise InputError("--pdf needs a Chromium (Debian: apt-get install chromium; or set CHITIEU_CHROMIUM)")
+
+
+def header_template(unit: str, as_of) -> str:
+    """The heading block of each page: the unit on the left, the as-of date on the right."""
+    return ('<div style="font-family: DejaVu Sans, sans-serif; font-size: 8px; width: 100%; margin: 0 12mm; '
+            'display: flex; justify-content: space-between; color: #5b6775;">'
+            f'<span>{html.escape(unit)}</span><span>Số liệu đến ngày {fmt_date(as_of)}</span></div>')
+
+
+FOOTER_TEMPLATE = ('<div style="font-family: DejaVu Sans, sans-serif; font-size: 8px; width: 100%; '
+                   'text-align: center; color: #5b6775;">Trang <span class="pageNumber"></span> / '
+                   '<span class="totalPages"></span></div>')
+
+
+def print_pdfs(pages: list[tuple[Path, str]], as_of, log=print) -> list[Path]:
+    """Print each ``(html_path, unit name)`` to ``html_path.with_suffix('.pdf')``; the PDFs written."""
+    if not pages:
+        return []
+    from playwright.sync_api import sync_playwright  # lazy: only --pdf needs a browser
+
+    written = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            for html_path, unit in pages:
+                target = Path(html_path).with_suffix(".pdf")
+                tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+                try:
+                    page.goto(Path(html_path).resolve().as_uri())
+                    page.wait_for_load_state("load")
+                    page.pdf(path=str(tmp), format="A4", print_background=True, display_header_footer=True,
+                             header_template=header_template(unit, as_of), footer_template=FOOTER_TEMPLATE,
+                             margin={"top": "16mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
+                             prefer_css_page_size=True)
+                    os.replace(tmp, target)
+                finally:
+                    tmp.unlink(missing_ok=True)
+                written.append(target)
+        finally:
+            browser.close()
+    log(f"chitieu render: {len(written)} PDF(s) written")
+    return written

@@ -1,0 +1,252 @@
+"""The online share as a state-space model: local level and slope of the logit, binomial weeks.
+
+For unit u, week t (oldest first) and procedure group g (procedures sharing a
+remaining window, plus one group for procedures already closed):
+
+    k_ugt ~ Binomial(n_ugt, expit(ℓ_ut + ε_ut + o_ug))       ε_ut ~ N(0, q_ε)  (week noise)
+    ℓ_u,t+1 = ℓ_ut + b_ut + η_ut,  b_u,t+1 = b_ut + ζ_ut      η ~ N(0, q_ℓ), ζ ~ N(0, q_b)
+
+* Binomial observations by Laplace: each week the posterior mode of the week's
+  level is found by Newton steps (a 1-D problem per unit), and the state is
+  updated with the equivalent Gaussian pseudo-observation (an iterated
+  extended Kalman filter). Weeks with 0–5 dossiers are used as they are; no
+  empirical logit of a share of 0 or 1.
+* Procedure offsets o_ug: log odds ratio of group g against the busiest group,
+  Mantel–Haenszel over the weeks (so a share that moves over time does not
+  bias it), shrunk towards the group's mean over all units (empirical Bayes,
+  DerSimonian–Laird). Dossiers outside their window (a new procedure before it
+  counts) still tell their group's share; the forecast weights each group by
+  its remaining volume (the catalogue says which open or close before 30/11).
+* Hyperparameters (q_ℓ, q_ε, q_b) by maximum likelihood (Laplace-approximated
+  one-week-ahead predictive likelihood) on a grid, pooled over the units of the
+  same level (department, district, commune): the data say how fast shares move.
+* Hierarchical pooling: the slope starts from a prior centred on the level's
+  mean slope (between-unit variance by DerSimonian–Laird from a first pass);
+  the current level is shrunk towards its group's (same level and target)
+  current mean with the between-unit variance: a commune with a handful of
+  dossiers stays near its group.
+
+>>> import numpy as np
+>>> k = np.full((1, 1, 30), 30.0); n = np.full((1, 1, 30), 100.0)
+>>> f = kalman_filter(k, n, np.zeros((1, 1)), q_level=np.full(1, 1e-3), q_noise=np.zeros(1),
+...                   q_slope=np.zeros(1), slope_mean=np.zeros(1), slope_var=np.full(1, 1e-4))
+>>> round(float(1 / (1 + np.exp(-f["m"][0, 0]))), 3)
+0.3
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+
+LEVEL0_SD = 2.0                    # first week's level: weak prior around the pooled share
+SLOPE0_SD = 0.03                   # first pass: weak prior on the weekly slope
+GRID_LEVEL = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 6e-2)   # q_ℓ: weekly sd from 0.017 to 0.24
+GRID_NOISE = (0.0, 0.03, 0.1)                         # q_ε: week-to-week noise beyond the binomial
+GRID_SLOPE = (0.0, 1e-5)                              # q_b: a slope that wanders, or not
+STEP_MAX = 2.0                     # largest Newton step (logit)
+LOGIT_MAX = 12.0                   # shares beyond expit(±12) are 0 or 1 for any count here
+NEWTON = 4                         # Newton steps per week for the week's level
+MIN_GROUP = 4                      # units needed to estimate a group's prior
+LEVEL_SD_FLOOR = 0.15              # never shrink a current level harder than this
+SLOPE_SD_FLOOR = 0.003
+
+
+def expit(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def group_counts(seen: pd.DataFrame, unit_codes, group_of_proc: pd.Series, n_groups: int,
+                 as_of: pd.Timestamp, window_start: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    """Online and total dossiers: units × groups × weeks (oldest first, the last week ends on as_of)."""
+    unit_codes = pd.Index(unit_codes)
+    n_weeks = max((as_of - window_start).days // 7 + 1, 1)
+    t = n_weeks - 1 - ((as_of - seen["received_date"]).dt.days // 7).to_numpy()
+    u = unit_codes.get_indexer(seen["unit_code"])
+    g = group_of_proc.reindex(seen["procedure_code"].astype(str)).fillna(n_groups - 1).to_numpy(dtype=int)
+    ok = (u >= 0) & (t >= 0) & (t < n_weeks)
+    k = np.zeros((len(unit_codes), n_groups, n_weeks))
+    n = np.zeros_like(k)
+    np.add.at(n, (u[ok], g[ok], t[ok]), 1)
+    np.add.at(k, (u[ok], g[ok], t[ok]), (seen["channel"].astype(str).to_numpy() == "online")[ok].astype(float))
+    return k, n
+
+
+def dersimonian_laird(est, var):
+    """Random-effects mean and between-unit variance of estimates with known variances."""
+    w = 1 / var
+    mu_fixed = np.sum(w * est) / np.sum(w)
+    q = np.sum(w * (est - mu_fixed) ** 2)
+    denom = np.sum(w) - np.sum(w ** 2) / np.sum(w)
+    tau2 = max((q - (len(est) - 1)) / denom, 0.0) if denom > 0 else 0.0
+    ws = 1 / (var + tau2)
+    return float(np.sum(ws * est) / np.sum(ws)), float(tau2)
+
+
+def procedure_offsets(k, n, ref: int) -> tuple[np.ndarray, np.ndarray]:
+    """units × groups: log odds ratio of each group against ``ref`` (Mantel–Haenszel over weeks), shrunk.
+
+    Returns the shrunk offsets and their variances (0 for ``ref``; groups
+    without dossiers get the mean over units, with the between-unit variance).
+    """
+    n_units, n_groups, _ = k.shape
+    off = np.zeros((n_units, n_groups))
+    var = np.zeros((n_units, n_groups))
+    kr, nr = k[:, ref], n[:, ref]
+    for g in range(n_groups):
+        if g == ref:
+            continue
+        kg, ng = k[:, g], n[:, g]
+        tot = np.maximum(ng + nr, 1)
+        num = (kg * (nr - kr) / tot).sum(axis=1) + 0.25
+        den = ((ng - kg) * kr / tot).sum(axis=1) + 0.25
+        est = np.log(num / den)
+        both = ((ng > 0) & (nr > 0)).any(axis=1)
+        a, b = kg.sum(axis=1), ng.sum(axis=1) - kg.sum(axis=1)
+        c, d = kr.sum(axis=1), nr.sum(axis=1) - kr.sum(axis=1)
+        v = 1 / (a + 0.5) + 1 / (b + 0.5) + 1 / (c + 0.5) + 1 / (d + 0.5)
+        if both.sum() >= 2:
+            mu, tau2 = dersimonian_laird(est[both], v[both])
+        else:
+            mu, tau2 = 0.0, 1.0
+        tau2 = max(tau2, 0.01)
+        post_var = np.where(both, 1 / (1 / v + 1 / tau2), tau2)
+        off[:, g] = np.where(both, post_var * (est / v + mu / tau2), mu)
+        var[:, g] = post_var
+    return off, var
+
+
+def _week_mode(k, n, off, m, s2):
+    """Newton steps for the mode of the week's level: binomial groups × N(m, s2). Returns mode, info."""
+    x = m.copy()
+    for _ in range(NEWTON):
+        p = expit(x[:, None] + off)
+        score = (k - n * p).sum(axis=1) - (x - m) / s2
+        info = (n * p * (1 - p)).sum(axis=1)
+        # damped Newton: a week of all-online (or none) with a vague prior must not overshoot
+        x = np.clip(x + np.clip(score / (info + 1 / s2), -STEP_MAX, STEP_MAX), -LOGIT_MAX, LOGIT_MAX)
+    p = np.clip(expit(x[:, None] + off), 1e-12, 1 - 1e-12)
+    info = (n * p * (1 - p)).sum(axis=1)
+    loglik = (k * np.log(p) + (n - k) * np.log1p(-p)).sum(axis=1)
+    return x, info, loglik
+
+
+def kalman_filter(k, n, off, *, q_level, q_noise, q_slope, slope_mean, slope_var, level0=None) -> dict:
+    """Filter every unit at once. k, n: units × groups × weeks; q_*: per-unit arrays.
+
+    Returns the state at the last week, ``m`` (units × 2: level, slope) and
+    ``P`` (units × 2 × 2), and ``loglik`` per unit (Laplace approximation of the
+    one-week-ahead predictive likelihood, binomial constants dropped).
+    """
+    n_units, _, n_weeks = k.shape
+    if level0 is None:
+        pooled = (k.sum() + 0.5) / (n.sum() + 1.0)
+        level0 = np.full(n_units, np.log(pooled / (1 - pooled)))
+    m = np.stack([level0, slope_mean], axis=1).astype(float)
+    P = np.zeros((n_units, 2, 2))
+    P[:, 0, 0], P[:, 1, 1] = LEVEL0_SD ** 2, slope_var
+    loglik = np.zeros(n_units)
+    for t in range(n_weeks):
+        if t > 0:    # predict: ℓ += b
+            m = np.stack([m[:, 0] + m[:, 1], m[:, 1]], axis=1)
+            p00 = P[:, 0, 0] + 2 * P[:, 0, 1] + P[:, 1, 1] + q_level
+            p01 = P[:, 0, 1] + P[:, 1, 1]
+            P = np.stack([np.stack([p00, p01], -1), np.stack([p01, P[:, 1, 1] + q_slope], -1)], axis=1)
+        kt, nt = k[:, :, t], n[:, :, t]
+        has = nt.sum(axis=1) > 0
+        if not has.any():
+            continue
+        s2 = P[:, 0, 0] + q_noise
+        x, info, ll = _week_mode(kt, nt, off, m[:, 0], s2)
+        post = 1 / (info + 1 / s2)
+        # Laplace: log ∫ Bin(k | x) N(x; m, s2) dx
+        loglik += np.where(has, ll - (x - m[:, 0]) ** 2 / (2 * s2) + 0.5 * np.log(post / s2), 0.0)
+        info_ = np.maximum(info, 1e-9)
+        z = x + (x - m[:, 0]) / (s2 * info_)              # the equivalent Gaussian pseudo-observation
+        r = 1 / info_ + q_noise
+        gain = P[:, :, 0] / (P[:, 0, 0] + r)[:, None]
+        gain = np.where(has[:, None], gain, 0.0)
+        m = m + gain * (z - m[:, 0])[:, None]
+        P = P - gain[:, :, None] * P[:, None, 0, :]
+        P = (P + P.transpose(0, 2, 1)) / 2                  # keep it symmetric against rounding
+    return {"m": m, "P": P, "loglik": loglik}
+
+
+def _levels(groups: pd.DataFrame) -> list[np.ndarray]:
+    level = groups["level"].to_numpy()
+    return [level == lv for lv in pd.unique(level)]
+
+
+def choose_hyper(k, n, off, groups, has) -> dict:
+    """Per-unit q_level, q_noise, q_slope: the grid point of best likelihood pooled over the unit's level."""
+    n_units = len(groups)
+    ones = np.ones(n_units)
+    grid = list(itertools.product(GRID_LEVEL, GRID_NOISE, GRID_SLOPE))
+    ll = np.array([kalman_filter(k, n, off, q_level=ql * ones, q_noise=qn * ones, q_slope=qb * ones,
+                                 slope_mean=0 * ones, slope_var=SLOPE0_SD ** 2 * ones)["loglik"]
+                   for ql, qn, qb in grid])
+    out = {"q_level": np.empty(n_units), "q_noise": np.empty(n_units), "q_slope": np.empty(n_units)}
+    for members in _levels(groups):
+        pool = members & has if (members & has).sum() >= MIN_GROUP else has
+        best = grid[int(np.argmax(ll[:, pool].sum(axis=1)))] if pool.any() else grid[len(grid) // 2]
+        for key, v in zip(("q_level", "q_noise", "q_slope"), best):
+            out[key][members] = v
+    return out
+
+
+def _eb(values, variances, pools, floor):
+    """Per unit: prior mean and variance from its pool (DerSimonian–Laird), variance floored."""
+    mean, var = np.zeros(len(values)), np.full(len(values), 1.0)
+    for members, pool in pools:
+        if pool.sum() >= 2:
+            mu, tau2 = dersimonian_laird(values[pool], variances[pool])
+        else:
+            mu, tau2 = 0.0, 1.0
+        mean[members], var[members] = mu, max(tau2, floor ** 2)
+    return mean, var
+
+
+def _pools(groups, has, by):
+    """(members, pool) pairs: units with the same ``by`` values; their level, then all, if too few."""
+    out = []
+    level = groups["level"].to_numpy()
+    for key in groups[list(by)].drop_duplicates().itertuples(index=False):
+        members = np.all([groups[c].to_numpy() == v for c, v in zip(by, key)], axis=0)
+        pool = members & has
+        if pool.sum() < MIN_GROUP:
+            pool = (level == level[members][0]) & has
+        if pool.sum() < MIN_GROUP:
+            pool = has
+        out.append((members, pool))
+    return out
+
+
+def fit_state_space(k, n, groups: pd.DataFrame) -> dict:
+    """The whole fit: offsets, hyperparameters, two-pass hierarchical filter, shrunk current level.
+
+    ``groups``: level, target per unit. Returns m, P (state now), off, off_var
+    (units × groups) and the hyperparameters per unit.
+    """
+    n_units = len(groups)
+    has = n.sum(axis=(1, 2)) > 0
+    ref = int(np.argmax(n.sum(axis=(0, 2))))
+    off, off_var = procedure_offsets(k, n, ref)
+    hyper = choose_hyper(k, n, off, groups, has)
+    ones = np.ones(n_units)
+    first = kalman_filter(k, n, off, **hyper, slope_mean=0 * ones, slope_var=SLOPE0_SD ** 2 * ones)
+    # the first pass's slopes are shrunk towards 0 by its prior: undo that before pooling (the data's
+    # own estimate and variance: precision of the posterior minus the prior's)
+    lik_prec = np.maximum(1 / first["P"][:, 1, 1] - 1 / SLOPE0_SD ** 2, 1e-6)
+    s_est = first["m"][:, 1] / first["P"][:, 1, 1] / lik_prec
+    s_mean, s_var = _eb(s_est, 1 / lik_prec, _pools(groups, has, ["level"]), SLOPE_SD_FLOOR)
+    fit = kalman_filter(k, n, off, **hyper, slope_mean=s_mean, slope_var=s_var)
+    # the group's current level as one more observation of each unit's level
+    l_mean, l_var = _eb(fit["m"][:, 0], fit["P"][:, 0, 0], _pools(groups, has, ["level", "target"]),
+                        LEVEL_SD_FLOOR)
+    m, P = fit["m"], fit["P"]
+    gain = P[:, :, 0] / (P[:, 0, 0] + l_var)[:, None]
+    m = m + gain * (l_mean - m[:, 0])[:, None]
+    P = P - gain[:, :, None] * P[:, None, 0, :]
+    return {"m": m, "P": P, "off": off, "off_var": off_var, **hyper}

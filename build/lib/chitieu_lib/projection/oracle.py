@@ -1,0 +1,104 @@
+"""The limit: a forecaster that knows the generator of a simulated year (SYNTHETIC DATA).
+
+For a :class:`.worlds.WorldYear` and an as-of date, the oracle knows every
+unit's parameters and its state so far — volume rates, Tết multipliers,
+procedure offsets, slope, the random walks and jumps up to as-of, campaigns
+already started (with each unit's lag and lift) — but not what is still to
+come: future random-walk steps, jumps, volume wander and campaigns not yet
+started are drawn from their priors. It then simulates the rest of the window
+(Poisson volumes, binomial online counts, counted procedures only) and scores
+like the model: mean, 10–90% interval, share of draws meeting the target. No
+forecaster that sees only the dossiers can do better on average.
+
+>>> from chitieu_lib.projection.worlds import world_year
+>>> y = world_year("campaign", seed=2, n_units=4, volume_scale=0.3)
+>>> o = oracle_forecast(y, "2019-06-30", n_draws=50)
+>>> list(o.columns), len(o)
+(['unit_code', 'projected_rate', 'projected_low', 'projected_high', 'p_meet'], 4)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .status import EPS
+from .worlds import WorldYear, campaign_effect, draw_launches
+
+N_DRAWS = 400
+CHUNK = 50
+
+
+def _counted_mask(y: WorldYear) -> np.ndarray:
+    """days × procedures: inside the procedure's window (Article 2, via the catalogue)."""
+    dates = y.days["date"].to_numpy()[:, None]
+    return (dates >= y.catalog["window_start"].to_numpy()[None, :]) & \
+        (dates <= y.catalog["window_end"].to_numpy()[None, :])
+
+
+def _future_logit(y: WorldYear, rng, w0: int, n_draws: int) -> np.ndarray:
+    """draws × units × weeks: the logit share (before offsets), known up to week w0, drawn after."""
+    p, parts = y.params, y.parts
+    n_units, n_weeks = y.logit.shape
+    fut = n_weeks - w0 - 1
+    steps = np.cumsum(rng.normal(0, p["rw_sd"], (n_draws, n_units, fut)), axis=2)
+    jumps = np.cumsum((rng.random((n_draws, n_units, fut)) < p["jump_rate"])
+                      * rng.normal(0, max(p["jump_sd"], 1e-12), (n_draws, n_units, fut)), axis=2)
+    known = parts["a"][:, None] + parts["slope"][:, None] * np.arange(n_weeks) \
+        + np.concatenate([parts["rw"][:, :w0 + 1], np.repeat(parts["rw"][:, w0:w0 + 1], fut, axis=1)], axis=1) \
+        + np.concatenate([parts["jumps"][:, :w0 + 1], np.repeat(parts["jumps"][:, w0:w0 + 1], fut, axis=1)],
+                         axis=1)
+    started = (parts["launch"] >= 0) & (parts["launch"] <= w0)
+    known = known + campaign_effect(np.where(started, parts["launch"], -1), parts["lift"], parts["lag"],
+                                    parts["group"], n_weeks)
+    out = np.repeat(known[None], n_draws, axis=0)
+    out[:, :, w0 + 1:] += steps + jumps
+    if p["hazard"] > 0:
+        n_groups = parts["group"].max() + 1
+        launches = draw_launches(rng, n_groups, p["hazard"], w0 + 1, size=n_draws)
+        launches = np.where(started[None, :], -1, launches)
+        for s in range(n_draws):
+            lift = rng.normal(p["lift_mean"], p["lift_sd"], n_units)
+            lag = rng.integers(0, p["max_lag"] + 1, n_units)
+            out[s] += campaign_effect(launches[s], lift, lag, parts["group"], n_weeks)
+    return out
+
+
+def _final_rates(y, rng, w0, fut_w, lam_w, on_so_far, tot_so_far, n_draws):
+    """draws × units: simulated final rates."""
+    logit = _future_logit(y, rng, w0, n_draws)[:, :, fut_w]
+    logvol = y.parts["logvol"][:, w0][None, :, None] + np.concatenate(
+        [np.zeros((n_draws, len(y.units), 1)),
+         np.cumsum(rng.normal(0, y.params["vol_rw"], (n_draws, len(y.units), len(fut_w) - 1)), axis=2)], axis=2)
+    n_fut = rng.poisson(lam_w[None] * np.exp(logvol)[..., None])
+    share = 1 / (1 + np.exp(-(logit[..., None] + y.offset[None, :, None, :])))
+    k_fut = rng.binomial(n_fut, share)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (on_so_far[None] + k_fut.sum(axis=(2, 3))) / (tot_so_far[None] + n_fut.sum(axis=(2, 3)))
+
+
+def oracle_forecast(y: WorldYear, as_of, *, n_draws: int = N_DRAWS, seed: int = 0) -> pd.DataFrame:
+    """unit_code, projected_rate, projected_low, projected_high, p_meet: the oracle's answer at as_of."""
+    as_of = pd.Timestamp(as_of)
+    rng = np.random.default_rng([seed, 7, int(as_of.value // 86_400_000_000_000)])
+    d0 = int((as_of - y.days["date"].iloc[0]).days)
+    w0 = int(y.week_of_day[d0])
+    mask = _counted_mask(y)
+    on_so_far = (y.online[:, :d0 + 1] * mask[None, :d0 + 1]).sum(axis=(1, 2))
+    tot_so_far = (y.counts[:, :d0 + 1] * mask[None, :d0 + 1]).sum(axis=(1, 2))
+    n_weeks = y.logit.shape[1]
+    # expected counted dossiers per unit, future week and procedure (before the volume wander)
+    lam = y.lam[:, d0 + 1:] * mask[None, d0 + 1:]
+    wk = y.week_of_day[d0 + 1:]
+    lam_w = np.zeros((len(y.units), n_weeks, lam.shape[2]))
+    np.add.at(lam_w, (slice(None), wk), lam)
+    fut_w = np.arange(w0, n_weeks)                                   # weeks touched by the future
+    lam_w = lam_w[:, fut_w]
+    # in chunks of draws: units × weeks × procedures × draws would not fit in memory at once
+    final = np.concatenate([_final_rates(y, rng, w0, fut_w, lam_w, on_so_far, tot_so_far, m)
+                            for m in np.diff(np.r_[0:n_draws:CHUNK, n_draws])])
+    target = y.units["target"].to_numpy(dtype=float)
+    lo, hi = np.nanquantile(final, [0.1, 0.9], axis=0)
+    return pd.DataFrame({"unit_code": y.units["unit_code"].astype(str).to_numpy(),
+                         "projected_rate": np.nanmean(final, axis=0), "projected_low": lo, "projected_high": hi,
+                         "p_meet": np.nanmean(final >= target[None] - EPS, axis=0)})

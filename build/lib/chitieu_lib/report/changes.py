@@ -1,0 +1,206 @@
+"""What changed since the last meeting (``--since``), and last year beside this year (``--previous``).
+
+Both dates' figures come from the same store: the view at ``since`` is the view at
+``as_of`` with fewer days counted, so "received in between" is the difference of
+the two counts (a dossier counted at ``since`` is counted at ``as_of`` too).
+Last year's figures come from a store ingested with last year's decision; its
+final rate is the rate at the end of its own window, against its own target.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+
+from .. import labels
+from ..ingest import apply_as_of
+from ..rates import rates_by, unit_rates
+from ..store import open_store
+from ..vi import fmt_date, fmt_int, fmt_pct
+from .display import show_html, show_table
+from .tables import table_html
+from .text import decision_ref
+from .views import View, build_view
+
+
+def _ranks(summary: pd.DataFrame) -> pd.Series:
+    """Rank by rate so far, then projected rate (the league table's order), 1 = best."""
+    s = summary.sort_values(["rate", "projected_rate", "unit_code"], ascending=[False, False, True],
+                            na_position="last")
+    return pd.Series(np.arange(1, len(s) + 1), index=s["unit_code"].to_numpy())
+
+
+def change_frame(then: View, now: View, codes=None) -> pd.DataFrame:
+    """Per unit: the figures at ``since`` and at ``as_of``, what came in between, and the changes.
+
+    Columns (English, raw values): unit_code, unit_name, rate_then, rate_now, rate_change,
+    total_between, online_between, share_between, projected_then, projected_now,
+    projected_change, p_meet_change, status_then, status_now, rank_then, rank_now.
+    """
+    a, b = then.summary(), now.summary()
+    if codes is not None:
+        codes = [str(c) for c in codes]
+        a, b = a[a["unit_code"].isin(codes)], b[b["unit_code"].isin(codes)]
+    m = b.merge(a, on="unit_code", suffixes=("_now", "_then"))
+    out = pd.DataFrame({"unit_code": m["unit_code"], "unit_name": m["unit_name_now"]})
+    out["rate_then"], out["rate_now"] = m["rate_then"].astype(float), m["rate_now"].astype(float)
+    out["rate_change"] = out["rate_now"] - out["rate_then"]
+    out["total_between"] = (m["total_now"] - m["total_then"]).astype("int64")
+    out["online_between"] = (m["online_now"] - m["online_then"]).astype("int64")
+    out["share_between"] = out["online_between"] / out["total_between"].where(out["total_between"] > 0)
+    out["projected_then"] = m["projected_rate_then"].astype(float)
+    out["projected_now"] = m["projected_rate_now"].astype(float)
+    out["projected_change"] = out["projected_now"] - out["projected_then"]
+    out["p_meet_change"] = m["p_meet_now"].astype(float) - m["p_meet_then"].astype(float)
+    out["status_then"] = [labels.status_key(x) for x in m["status_then"]]
+    out["status_now"] = [labels.status_key(x) for x in m["status_now"]]
+    out["rank_then"] = out["unit_code"].map(_ranks(a)).astype("int64")
+    out["rank_now"] = out["unit_code"].map(_ranks(b)).astype("int64")
+    return out.sort_values(["rate_change", "unit_code"], ascending=[False, True],
+                           na_position="last").reset_index(drop=True)
+
+
+def change_table(changes: pd.DataFrame, ranks: bool = True) -> pd.DataFrame:
+    """Vietnamese columns for :func:`change_frame` (raw values kept)."""
+    table = pd.DataFrame({
+        "Mã": changes["unit_code"], "Đơn vị": changes["unit_name"],
+        "Tỷ lệ ngày trước": changes["rate_then"], "Tỷ lệ ngày sau": changes["rate_now"],
+        "Thay đổi tỷ lệ (điểm %)": changes["rate_change"],
+        "Hồ sơ trong khoảng": changes["total_between"],
+        "Trực tuyến trong khoảng": changes["online_between"],
+        "Tỷ lệ trực tuyến trong khoảng": changes["share_between"],
+        "Dự báo ngày trước": changes["projected_then"], "Dự báo ngày sau": changes["projected_now"],
+        "Thay đổi dự báo (điểm %)": changes["projected_change"],
+        "Thay đổi xác suất đạt (điểm %)": changes["p_meet_change"],
+        "Đánh giá ngày trước": [labels.status_label(x) for x in changes["status_then"]],
+        "Đánh giá ngày sau": [labels.status_label(x) for x in changes["status_now"]],
+    })
+    if ranks:
+        table["Hạng ngày trước"] = changes["rank_then"]
+        table["Hạng ngày sau"] = changes["rank_now"]
+    return table
+
+
+def agency_changes(then: View, now: View, unit_code: str) -> pd.DataFrame:
+    """Per phòng of a unit: rate at both dates, dossiers in between, rank by rate (1 = highest)."""
+    def by_agency(view: View) -> pd.DataFrame:
+        d = view.dossiers
+        counted = d[(d["unit_code"] == str(unit_code)) & (d["reason"] == "counted")].copy()
+        agency = counted["agency"].astype("object")
+        counted["agency"] = agency.where(agency.notna() & (agency.astype("str").str.strip() != ""),
+                                         labels.NO_AGENCY).astype("str")
+        g = rates_by(counted, ["agency"])
+        g["agency"] = g["agency"].astype("str")
+        g["rank"] = g["rate"].rank(ascending=False, method="min")
+        return g
+    a, b = by_agency(then), by_agency(now)
+    m = b.merge(a, on="agency", how="left", suffixes=("_now", "_then")).fillna(
+        {"online_then": 0, "total_then": 0})
+    table = pd.DataFrame({
+        "Phòng, bộ phận": m["agency"],
+        "Tỷ lệ ngày trước": m["rate_then"].astype(float), "Tỷ lệ ngày sau": m["rate_now"].astype(float),
+        "Thay đổi tỷ lệ (điểm %)": m["rate_now"].astype(float) - m["rate_then"].astype(float),
+        "Hồ sơ trong khoảng": (m["total_now"] - m["total_then"]).astype("int64"),
+        "Trực tuyến trong khoảng": (m["online_now"] - m["online_then"]).astype("int64"),
+        "Hạng ngày trước": m["rank_then"], "Hạng ngày sau": m["rank_now"],
+    })
+    between = table["Hồ sơ trong khoảng"]
+    table.insert(6, "Tỷ lệ trực tuyến trong khoảng", table["Trực tuyến trong khoảng"] / between.where(between > 0))
+    return table.sort_values(["Thay đổi tỷ lệ (điểm %)", "Phòng, bộ phận"], ascending=[False, True],
+                             na_position="last").reset_index(drop=True)
+
+
+def _heading(since) -> str:
+    return f"<h2>Thay đổi từ ngày {fmt_date(since)}</h2>"
+
+
+def changes_summary_html(row: pd.Series) -> str:
+    """One unit's changes in sentences (the figures of :func:`change_frame`)."""
+    def pts(x) -> str:
+        return "—" if pd.isna(x) else ("+" if x > 0 else "") + f"{x * 100:.1f}".replace(".", ",") + " điểm %"
+    return (
+        f"<p>Tỷ lệ trực tuyến: {fmt_pct(row['rate_then'])} → <b>{fmt_pct(row['rate_now'])}</b> "
+        f"({pts(row['rate_change'])}). Trong khoảng này đơn vị tiếp nhận {fmt_int(row['total_between'])} "
+        f"hồ sơ, trong đó {fmt_int(row['online_between'])} hồ sơ trực tuyến "
+        f"({fmt_pct(row['share_between'])}). Dự báo cuối kỳ: {fmt_pct(row['projected_then'])} → "
+        f"{fmt_pct(row['projected_now'])} ({pts(row['projected_change'])}); xác suất đạt chỉ tiêu thay đổi "
+        f"{pts(row['p_meet_change'])}. Đánh giá: {labels.status_label(row['status_then'])} → "
+        f"<b>{labels.status_label(row['status_now'])}</b>.</p>")
+
+
+def show_changes(store, view: View, since: str, unit_code: str | None = None, kind: str = "unit") -> None:
+    """The "Thay đổi từ ngày …" section; nothing when ``since`` is empty.
+
+    ``kind``: ``unit`` (one unit), ``district`` (the district, each commune and each phòng,
+    with the change in rank) or ``province`` (the units whose status changed).
+    """
+    if not since:
+        return
+    since_ts = pd.Timestamp(since)
+    codes = view.units["unit_code"].tolist()
+    then = build_view(store, codes, since_ts)
+    changes = change_frame(then, view)
+    caption = f"từ {fmt_date(since_ts)} đến {fmt_date(view.as_of)}"
+    if kind == "province":
+        moved = changes[changes["status_then"] != changes["status_now"]]
+        intro = (f"<p>{len(moved)} đơn vị thay đổi đánh giá {caption}.</p>" if len(moved)
+                 else f"<p>Không đơn vị nào thay đổi đánh giá {caption}.</p>")
+        show_html(_heading(since_ts) + intro)
+        if len(moved):
+            show_table(change_table(moved, ranks=False), "thay_doi_danh_gia",
+                       f"Các đơn vị thay đổi đánh giá ({caption})")
+        return
+    own = changes[changes["unit_code"] == str(unit_code)]
+    show_html(_heading(since_ts) + (changes_summary_html(own.iloc[0]) if len(own) else ""))
+    if kind == "district":
+        communes = changes[changes["unit_code"] != str(unit_code)].reset_index(drop=True)
+        if len(communes):
+            # ranks among the communes only, as the league table ranks them
+            sub = change_frame(then, view, communes["unit_code"])
+            show_table(change_table(sub), "thay_doi_xa", f"Thay đổi của các xã, thị trấn ({caption})")
+        phong = agency_changes(then, view, unit_code)
+        if len(phong) > 1 or (len(phong) == 1 and phong["Phòng, bộ phận"].iloc[0] != labels.NO_AGENCY):
+            show_table(phong, "thay_doi_phong", f"Thay đổi của các phòng, bộ phận ({caption})")
+
+
+# --------------------------------------------------------------------------- last year
+
+def previous_year(previous_dir: str, codes) -> tuple[object, pd.DataFrame]:
+    """Last year's store's decision and each unit's final rate there, against last year's target."""
+    prev = open_store(previous_dir)
+    d = prev.decision
+    counted = apply_as_of(prev.dossiers, pd.Timestamp(d.window_end))
+    rates = unit_rates(counted, prev.units)
+    rates = rates[rates["unit_code"].isin([str(c) for c in codes])].reset_index(drop=True)
+    return d, rates
+
+
+def previous_year_html(previous_dir: str, row: pd.Series) -> str:
+    """A sentence with last year's final rate against last year's target; empty without a store."""
+    if not previous_dir:
+        return ""
+    d, rates = previous_year(previous_dir, [row.name])
+    head = f"<p><b>Năm trước ({html.escape(decision_ref(d))}):</b> "
+    if rates.empty or pd.isna(rates["rate"].iloc[0]):
+        return head + "đơn vị không có số liệu năm trước.</p>"
+    r = rates.iloc[0]
+    verdict = "đạt" if bool(r["met"]) else "không đạt"
+    return (head + f"tỷ lệ cuối kỳ {fmt_pct(r['rate'])} ({fmt_int(r['online'])} / {fmt_int(r['total'])} hồ sơ) "
+            f"so với chỉ tiêu {fmt_pct(r['target'], 0)} — {verdict}. Năm nay: chỉ tiêu "
+            f"{fmt_pct(row.get('target'), 0)}, tỷ lệ đến nay {fmt_pct(row.get('rate'))}.</p>")
+
+
+def previous_year_table_html(previous_dir: str, view: View) -> str:
+    """Last year beside this year for every unit of the view (the province overview)."""
+    if not previous_dir:
+        return ""
+    d, rates = previous_year(previous_dir, view.units["unit_code"])
+    now = view.summary()[["unit_code", "unit_name", "target", "rate"]]
+    m = now.merge(rates[["unit_code", "target", "rate"]], on="unit_code", how="left", suffixes=("", "_prev"))
+    table = pd.DataFrame({"Mã": m["unit_code"], "Đơn vị": m["unit_name"],
+                          "Chỉ tiêu năm trước": m["target_prev"], "Tỷ lệ cuối năm trước": m["rate_prev"],
+                          "Chỉ tiêu": m["target"], "Tỷ lệ đến nay": m["rate"]})
+    return (f"<h2>So với năm trước</h2><p>Năm trước: {html.escape(decision_ref(d))}.</p>"
+            + table_html(table, "Tỷ lệ cuối năm trước và tỷ lệ năm nay đến nay"))

@@ -1,0 +1,190 @@
+"""A report's view of the store: the units it is about, their rates, months and projection.
+
+Everything here is computed from the processed store through the public API
+(``apply_as_of``, ``unit_rates``, ``monthly_rates``, ``project``). The decision is
+the store's own (``store.decision``): a report quotes the decision its data were
+classified by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..decision import Decision
+from ..errors import InputError
+from ..ingest import apply_as_of
+from ..projection import project, projection_fan
+from ..rates import monthly_rates, unit_rates
+from ..store import open_store
+
+
+@dataclass
+class View:
+    """Everything a report needs about a set of units at one as-of date."""
+
+    as_of: pd.Timestamp
+    units: pd.DataFrame        # registry rows of the units in view (with targets)
+    dossiers: pd.DataFrame     # the units' dossiers, after apply_as_of (all reasons)
+    rates: pd.DataFrame        # unit_rates
+    projection: pd.DataFrame   # project(...)
+    monthly: pd.DataFrame      # monthly_rates, every window month up to as-of, zeros filled
+    catalog: pd.DataFrame
+    decision: Decision
+    manifest: dict = field(default_factory=dict)
+    fan: pd.DataFrame | None = None  # projection_fan rows: unit_code, date, q10 ... q90
+
+    @property
+    def window(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """First and last day of the decision's counting window (Article 2)."""
+        return pd.Timestamp(self.decision.window_start), pd.Timestamp(self.decision.window_end)
+
+    def unit_fan(self, unit_code: str) -> pd.DataFrame | None:
+        if self.fan is None or self.fan.empty:
+            return None
+        return self.fan[self.fan["unit_code"] == str(unit_code)].sort_values("date")
+
+    def summary(self) -> pd.DataFrame:
+        """unit_rates joined with the projection, one row per unit."""
+        return self.rates.merge(self.projection, on="unit_code", how="left")
+
+
+def open_report_store(processed_dir: str = ""):
+    """Open the processed store; ``""`` means the default (env ``CHITIEU_PROCESSED_DIR``)."""
+    return open_store(processed_dir or None)
+
+
+def fill_months(monthly: pd.DataFrame, codes, as_of, window) -> pd.DataFrame:
+    """Monthly rows of ``codes`` for every window month up to ``as_of``, zeros where none came.
+
+    >>> m = pd.DataFrame({"unit_code": ["A"], "month": [pd.Timestamp("2019-02-01")], "online": [1],
+    ...                   "direct": [3], "postal": [0], "total": [4]})
+    >>> w = (pd.Timestamp("2019-01-01"), pd.Timestamp("2019-12-31"))
+    >>> fill_months(m, ["A"], "2019-03-15", w)["total"].tolist()
+    [0, 4, 0]
+    """
+    start, end = window
+    last = min(pd.Timestamp(as_of), end).to_period("M").to_timestamp()
+    months = pd.date_range(start.to_period("M").to_timestamp(), last, freq="MS")
+    grid = pd.MultiIndex.from_product([list(codes), months], names=["unit_code", "month"])
+    cols = ["online", "direct", "postal", "total"]
+    m = monthly.copy()
+    m["month"] = pd.to_datetime(m["month"])
+    m = m.set_index(["unit_code", "month"])[cols].reindex(grid, fill_value=0).reset_index()
+    m[cols] = m[cols].astype("int64")
+    m["rate"] = (m["online"] / m["total"].where(m["total"] > 0)).astype("float64")
+    return m
+
+
+# The province-wide projection, computed once per store content, decision and as-of date and
+# kept while a warm kernel runs many reports. Keyed by the store's fingerprint (not its path):
+# a re-ingest in a live kernel changes the fingerprint and so never serves a stale projection.
+_PROJECTION_CACHE: dict = {}
+
+
+def projection_key(store, as_of) -> tuple:
+    return (store.fingerprint, store.decision.sha256, pd.Timestamp(as_of).isoformat())
+
+
+def province_projection(store, as_of) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``project`` and ``projection_fan`` of every unit of the store at ``as_of`` (cached).
+
+    Always computed on the whole province: the share model pools units of the same
+    level and target, so a unit's projection must not depend on which report asks.
+    """
+    key = projection_key(store, as_of)
+    if key not in _PROJECTION_CACHE:
+        d, units, decision = store.dossiers, store.units, store.decision
+        proj = project(d, store.catalog, units, as_of, seed=0, decision=decision)
+        try:
+            fan = projection_fan(d, store.catalog, units, as_of, seed=0, decision=decision)
+        except Exception:  # noqa: BLE001 -- the fan is decoration; the chart falls back to the interval
+            fan = pd.DataFrame(columns=["unit_code", "date", "q10", "q50", "q90"])
+        while len(_PROJECTION_CACHE) >= 4:   # a meeting pack asks for two dates; keep a few
+            _PROJECTION_CACHE.pop(next(iter(_PROJECTION_CACHE)))
+        _PROJECTION_CACHE[key] = (proj, fan)
+    return _PROJECTION_CACHE[key]
+
+
+def build_view(store, codes, as_of) -> View:
+    """Rates, projection and monthly figures of the units ``codes`` at ``as_of``.
+
+    Rates and months read only these units' dossiers; the projection is the
+    province-wide one (see :func:`province_projection`).
+    """
+    as_of = pd.Timestamp(as_of)
+    codes = [str(c) for c in codes]
+    units = store.units[store.units["unit_code"].isin(codes) & store.units["target"].notna()]
+    if units.empty:
+        raise InputError(f"no unit with a target among {codes}")
+    units = units.reset_index(drop=True)
+    decision = store.decision
+    d = store.dossiers
+    d = apply_as_of(d[d["unit_code"].isin(codes)].reset_index(drop=True), as_of)
+    rates = unit_rates(d, units)
+    proj, fan = province_projection(store, as_of)
+    projection = proj[proj["unit_code"].isin(codes)].reset_index(drop=True)
+    counted = d[d["reason"] == "counted"]
+    window = (pd.Timestamp(decision.window_start), pd.Timestamp(decision.window_end))
+    monthly = fill_months(monthly_rates(counted), units["unit_code"], as_of, window)
+    return View(as_of=as_of, units=units, dossiers=d, rates=rates, projection=projection,
+                monthly=monthly, catalog=store.catalog, decision=decision, manifest=store.manifest,
+                fan=fan[fan["unit_code"].isin(codes)].reset_index(drop=True))
+
+
+def unit_row(view: View, unit_code: str) -> pd.Series:
+    """One unit's rates, projection and registry entry as a Series."""
+    s = view.summary().set_index("unit_code")
+    return s.loc[str(unit_code)]
+
+
+def cumulative(monthly_unit: pd.DataFrame) -> pd.DataFrame:
+    """Monthly rows of one unit with the cumulative online rate since the window start.
+
+    >>> m = pd.DataFrame({"month": pd.to_datetime(["2019-01-01", "2019-02-01"]),
+    ...                   "online": [1, 3], "total": [4, 4]})
+    >>> cumulative(m)["cum_rate"].tolist()
+    [0.25, 0.5]
+    """
+    m = monthly_unit.sort_values("month").reset_index(drop=True)
+    cum_total = m["total"].cumsum()
+    m["cum_rate"] = (m["online"].cumsum() / cum_total.where(cum_total > 0)).astype("float64")
+    return m
+
+
+def district_codes(store, district_code: str) -> list[str]:
+    """A district and every commune of it (registry order)."""
+    u = store.units
+    district_code = str(district_code)
+    chosen = (u["unit_code"] == district_code) | (u["parent_code"] == district_code)
+    return u.loc[chosen, "unit_code"].tolist()
+
+
+def all_target_codes(store) -> list[str]:
+    """Every unit with a target in Article 1."""
+    return store.units.loc[store.units["target"].notna(), "unit_code"].tolist()
+
+
+def commune_codes(view: View, district_code: str) -> list[str]:
+    u = view.units
+    return u.loc[(u["parent_code"] == str(district_code)) & (u["level"] == "commune"), "unit_code"].tolist()
+
+
+def unit_names(view: View) -> dict:
+    return dict(zip(view.units["unit_code"], view.units["unit_name"]))
+
+
+def common_target(view: View, codes) -> float:
+    """The target shared by ``codes`` (the communes of one district share a clause)."""
+    targets = view.units.loc[view.units["unit_code"].isin(codes), "target"].dropna().unique()
+    return float(targets[0]) if len(targets) else float("nan")
+
+
+def unit_monthly(view: View, unit_code: str) -> pd.DataFrame:
+    """One unit's months (every window month up to the as-of, zeros filled) with cumulative rate."""
+    return cumulative(view.monthly[view.monthly["unit_code"] == str(unit_code)])
+
+
+def units_monthly(view: View, codes) -> pd.DataFrame:
+    return view.monthly[view.monthly["unit_code"].isin([str(c) for c in codes])].reset_index(drop=True)
