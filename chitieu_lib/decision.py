@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import contracts
+from .contracts import USER_UNITS, check_file
 from .errors import InputError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -32,7 +34,7 @@ DEFAULT_DECISION = DECISIONS_DIR / "817-QD-UBND-2019.toml"
 
 UNIT_COLUMNS = ["unit_code", "unit_name", "level", "division_type", "parent_code",
                 "target_group", "target"]
-LEVELS = ("department", "district", "commune")
+LEVELS = contracts.LEVELS      # department, district, commune
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: cached per loaded file
@@ -248,18 +250,9 @@ def read_units_csv(path: str | Path) -> pd.DataFrame:
     for col in UNIT_COLUMNS:
         if col not in units.columns:
             units[col] = ""
+    check_file(units, USER_UNITS, path, key="unit_code")   # every failure of the file at once
     target = pd.to_numeric(units["target"].replace("", None), errors="coerce")
-    bad = units["target"].ne("") & target.isna()
-    if bad.any():
-        row = int(bad.to_numpy().nonzero()[0][0]) + 2
-        raise InputError(f"target '{units['target'][row - 2]}' is not a number", path=path, row=row,
-                         column="target")
     units["target"] = target.where(target <= 1, target / 100)  # accept 45 as well as 0.45
-    bad_level = ~units["level"].isin(LEVELS)
-    if bad_level.any():
-        row = int(bad_level.to_numpy().nonzero()[0][0]) + 2
-        raise InputError(f"level '{units['level'][row - 2]}' is not one of {list(LEVELS)}",
-                         path=path, row=row, column="level")
     return units[UNIT_COLUMNS]
 
 

@@ -34,10 +34,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import contracts
+from .contracts import USER_CATALOG, check_file
 from .decision import Decision, load_decision
 from .errors import InputError
 
-RULES = ("continuing", "new", "dropped")
+RULES = contracts.RULES     # continuing, new, dropped
 CATALOG_COLUMNS = ["procedure_code", "procedure_name", "rule", "effective_date", "field",
                    "authority_level", "online_level"]
 REQUIRED_COLUMNS = ["procedure_code", "procedure_name", "rule"]
@@ -90,29 +92,11 @@ def with_windows(catalog: pd.DataFrame, decision: Decision | None = None,
                  path: object = "catalogue") -> pd.DataFrame:
     """Check a catalogue frame (string columns) row by row and add window_start/window_end."""
     d = decision or load_decision()
-    starts, ends, effective, seen = [], [], [], {}
-    for i, rec in enumerate(catalog.to_dict("records")):
-        row = i + 2
-        code, rule, eff_text = rec["procedure_code"], rec["rule"].lower(), rec["effective_date"]
-        if not code:
-            raise InputError("procedure_code is empty", path=path, row=row, column="procedure_code")
-        if code in seen:
-            raise InputError(f"procedure_code '{code}' repeats row {seen[code]}", path=path, row=row,
-                             column="procedure_code")
-        seen[code] = row
-        if rule not in RULES:
-            raise InputError(f"rule '{rec['rule']}' is not one of {list(RULES)}", path=path, row=row,
-                             column="rule")
-        eff = None
-        if eff_text:
-            try:
-                eff = dt.date.fromisoformat(eff_text)
-            except ValueError:
-                raise InputError(f"effective_date '{eff_text}' is not an ISO date (YYYY-MM-DD)",
-                                 path=path, row=row, column="effective_date") from None
-        elif rule != "continuing":
-            raise InputError(f"rule '{rule}' needs an effective_date (Article 2)", path=path, row=row,
-                             column="effective_date")
+    check_file(catalog.reset_index(drop=True), USER_CATALOG, path, key="procedure_code")  # all at once
+    starts, ends, effective = [], [], []
+    for rec in catalog.to_dict("records"):
+        rule, eff_text = rec["rule"].lower(), rec["effective_date"]
+        eff = dt.date.fromisoformat(eff_text) if eff_text else None
         start, end = window(rule, eff, d)
         starts.append(start), ends.append(end), effective.append(eff)
     out = catalog.copy()

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1] / PACKAGE
 LAYERS = [
     ("base", ["chitieu_lib", "chitieu_lib.errors", "chitieu_lib.text", "chitieu_lib.vi", "chitieu_lib.labels",
               "chitieu_lib.calendar", "chitieu_lib.decision", "chitieu_lib.windows", "chitieu_lib.atomic",
-              "chitieu_lib.paths", "chitieu_lib.sheets"]),
+              "chitieu_lib.paths", "chitieu_lib.sheets", "chitieu_lib.contracts"]),
     ("ingest", ["chitieu_lib.ingest", "chitieu_lib.aggregate", "chitieu_lib.bieu06"]),
     # sample/ writes a raw folder and reads it back with ingest (its Biểu 06 workbooks); nothing
     # but `chitieu sample` and the tests import it.

@@ -1,0 +1,65 @@
+"""Table contracts: a user's file gets every failure at once; the stored tables keep their contract."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from chitieu_lib.contracts import STORED, check_stored, failures
+from chitieu_lib.decision import read_units_csv
+from chitieu_lib.errors import InputError
+from chitieu_lib.store import open_store
+from chitieu_lib.windows import read_catalog
+
+
+def test_a_catalogue_with_three_bad_rows_gets_one_message_naming_all(tmp_path):
+    path = tmp_path / "catalog.csv"
+    path.write_text("procedure_code,procedure_name,rule,effective_date\n"
+                    "P1,Thủ tục 1,continuing,\n"        # row 2: fine
+                    "P2,Thủ tục 2,sometimes,\n"         # row 3: bad rule
+                    "P1,Thủ tục 3,continuing,\n"        # row 4: repeats row 2
+                    "P4,Thủ tục 4,new,\n", encoding="utf-8")   # row 5: new needs a date
+    with pytest.raises(InputError) as err:
+        read_catalog(path)
+    text = str(err.value)
+    assert text.startswith(f"{path}: 3 problem(s) in this procedure catalogue")
+    assert "row 3, column 'rule': 'sometimes' is not one of continuing, new, dropped" in text
+    assert "row 4, column 'procedure_code': 'P1' repeats row 2" in text
+    assert "row 5, column 'effective_date': rule new or dropped needs an effective_date" in text
+    assert "Thủ tục" not in text                       # names are not echoed
+
+
+def test_a_units_file_names_each_bad_row(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text("unit_code,unit_name,level,target\n571,Huyện A,district,35\n"
+                    "572,Huyện B,county,0.3\n573,Huyện C,district,140\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_units_csv(path)
+    text = str(err.value)
+    assert "2 problem(s)" in text
+    assert "row 3, column 'level': 'county' is not one of department, district, commune" in text
+    assert "row 4, column 'target': '140' is not empty, or a share" in text
+
+
+def test_the_stored_tables_keep_their_contracts(test_store):
+    store = open_store(test_store)
+    for name, table in (("dossiers", store.dossiers), ("catalog", store.catalog), ("units", store.units),
+                        ("aggregates", store.aggregates), ("accounting", store.accounting)):
+        assert failures(table, STORED[name]) == [], name
+
+
+def test_a_broken_stored_table_is_caught_before_it_is_written(test_store):
+    store = open_store(test_store)
+    broken = store.dossiers.head(10).copy()
+    broken["reason"] = broken["reason"].cat.add_categories(["lost"])
+    broken.loc[broken.index[3], "reason"] = "lost"
+    broken.loc[broken.index[5], "source_row"] = 0
+    with pytest.raises(AssertionError, match="dossiers table breaks its contract"):
+        check_stored("dossiers", broken)
+    found = failures(broken, STORED["dossiers"])
+    assert {(f.row, f.column) for f in found if f.row} == {(7, "source_row")}
+    assert any(f.column == "reason" for f in found)
+    units = store.units.copy()
+    units.loc[0, "target"] = 1.5
+    assert [(f.row, f.column) for f in failures(units, STORED["units"])] == [(2, "target")]
+    assert pd.isna(store.units["target"]).any()        # units without a target are allowed
