@@ -162,3 +162,31 @@ def test_a_district_without_a_letter_cites_none(test_store, tmp_path):
     assert done.returncode == 0, done.stderr
     page = page_text(tmp_path / "huyen" / "568.html")
     assert "817/QĐ-UBND" in page and "934" not in page and "Công văn" not in page
+
+
+def test_last_year_beside_this_year(year_2020, test_store):
+    """--previous: last year's final rate (the 2019 test store, Decision 817) against last year's target."""
+    from chitieu_lib.store import open_store
+    base, _ = year_2020
+    out = base / "out-previous"
+    done = run("render", "--unit", "571", "--processed", str(base / "store"), "--previous", str(test_store),
+               "--out", str(out), "--as-of", "2020-06-30", "--no-progress")
+    assert done.returncode == 0, done.stdout + done.stderr
+    prev = open_store(test_store)
+    d = prev.dossiers
+    mine = d[(d["unit_code"].astype(str) == "571") & (d["reason"].astype(str) == "counted")
+             & (d["received_date"] <= pd.Timestamp("2019-11-30"))]
+    online, total = int((mine["channel"].astype(str) == "online").sum()), len(mine)
+    from chitieu_lib.vi import fmt_int, fmt_pct
+    page = page_text(out / "huyen" / "571.html")
+    assert (f"Năm trước (Quyết định số 817/QĐ-UBND ngày 25/03/2019 của UBND tỉnh Khánh Hòa): tỷ lệ cuối kỳ "
+            f"{fmt_pct(online / total)} ({fmt_int(online)} / {fmt_int(total)} hồ sơ) so với chỉ tiêu 35%") in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Tỷ lệ cuối năm trước" in index and f'data-v="{online / total!r}"' in index
+
+
+def test_previous_must_be_an_earlier_year(year_2020, test_store, tmp_path):
+    base, _ = year_2020
+    done = run("render", "--unit", "571", "--processed", str(test_store), "--previous", str(base / "store"),
+               "--out", str(tmp_path / "o"))
+    assert done.returncode == 2 and "earlier year" in done.stderr

@@ -114,7 +114,7 @@ def _model_v2(dossiers, catalog, units, as_of, seed, n_sims, decision, period_en
                 q_noise=fit["q_noise"][i], q_slope=fit["q_slope"][i], off=fit["off"][i, :n_seg],
                 off_var=fit["off_var"][i, :n_seg], expected_segments=e_seg[i],
                 max_remaining=vol["max_remaining"][i], pace_sd=pace_sd[i], period_ends=period_ends,
-                n_sims=n_sims)
+                n_sims=n_sims, jump_prob=fit["jump_prob"][i], q_jump=fit["q_jump"][i])
     return dict(decision=d, as_of=as_of, end=end, units=tu, codes=codes, fit=fit, vol=vol,
                 online=online, total=total, sims=sims, period_ends=period_ends, fut_online=fut_online)
 
