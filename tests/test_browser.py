@@ -67,3 +67,41 @@ def test_index_in_chromium_sorts_and_links(browser, rendered_district):
     assert page.url.endswith("huyen/571.html")
     assert problems == []
     page.screenshot(path=str(rendered_district / "index.png"), full_page=True)
+
+
+def test_index_filter_finds_one_commune(browser, meeting_pack):
+    page, problems, _ = _open(browser, meeting_pack / "index.html")
+    visible = lambda: page.eval_on_selector_all(  # noqa: E731
+        "tbody tr", "els => els.filter(e => e.style.display !== 'none').map(e => e.dataset.code)")
+    assert sorted(visible()) == ["22516", "571"]
+    page.fill("#f-name", "van thang")            # typed without accents: still found
+    assert visible() == ["22516"]
+    assert page.text_content("#f-count") == "1"
+    page.fill("#f-name", "")
+    page.select_option("#f-level", "district")
+    assert visible() == ["571"]
+    assert problems == []
+
+
+def test_district_pdf_prints_on_a4_with_its_headings(browser, meeting_pack, tmp_path):
+    import subprocess
+
+    from chitieu_lib.pdf import print_pdfs
+
+    if not shutil.which("pdftoppm") or not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils (pdftoppm, pdftotext) not installed")
+    html = meeting_pack / "huyen" / "571.html"
+    (pdf,) = print_pdfs([(html, "Huyện Vạn Ninh")], "2019-09-30", log=lambda *_: None, browser=browser)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    pages = int(next(ln.split()[-1] for ln in info.splitlines() if ln.startswith("Pages:")))
+    size = next(ln for ln in info.splitlines() if ln.startswith("Page size:")).split()
+    assert size[-1] == "(A4)" and float(size[2]) < float(size[4])     # A4, portrait
+    # the district's content: headline, change section, phòng, procedures, communes (table + heatmap),
+    # data quality — more than a few pages, and every page renders
+    assert 4 <= pages <= 14, pages
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "p")], check=True)
+    assert len(list(tmp_path.glob("p-*.png"))) == pages
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    for heading in ("Báo cáo cấp huyện", "Thay đổi từ ngày 31/07/2019", "Các xã, thị trấn", "Chất lượng dữ liệu"):
+        assert heading in text, heading
+    assert f"Trang 1 / {pages}" in text and "Số liệu đến ngày 30/09/2019" in text
