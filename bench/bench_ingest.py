@@ -10,7 +10,7 @@ one XLSX per year, which DuckDB cannot read without an extension from the intern
 Both sides run as child processes, one at a time; the time is the child's wall time (imports
 included) and the peak memory is the child's maximum resident set (``os.wait4``).
 
-- kit: ``load_dossiers(<the CSV files>, read_catalog(catalog.csv))`` then ``unit_rates`` — read,
+- kit: ``load_dossiers(<the CSV files>, read_catalog(catalog.csv, decision))`` then ``unit_rates`` — read,
   map headers, normalise, resolve units, classify (every exclusion rule), count online/total per
   unit, written to CSV. (Not ``chitieu rates``: that command also runs the projection, which the
   baseline does not do.)
@@ -70,9 +70,11 @@ def timed_child(cmd: list[str]) -> tuple[float, float, int]:
 def kit_rates(files: list[str], catalog: str, out: str) -> None:
     """The kit (runs in the child process): ingest + the rates of every unit."""
     from chitieu_lib import load_dossiers, load_units, read_catalog, unit_rates
+    from chitieu_lib.decision import DEFAULT_DECISION, load_decision
 
-    units = load_units()
-    dossiers = load_dossiers(files, read_catalog(catalog), units)
+    decision = load_decision(DEFAULT_DECISION)     # the sample year's
+    units = load_units(decision)
+    dossiers = load_dossiers(files, read_catalog(catalog, decision), units)
     unit_rates(dossiers, units).to_csv(out, index=False)
 
 
@@ -82,10 +84,12 @@ def duckdb_rates(files: list[str], catalog: str, out: str) -> None:
     import pandas as pd
     import pyarrow as pa
 
-    from chitieu_lib.decision import load_decision, load_units
+    from chitieu_lib.decision import DEFAULT_DECISION, load_decision, load_units
     from chitieu_lib.ingest import map_headers
     from chitieu_lib.ingest.values import parse_channels, parse_dates
     from chitieu_lib.windows import read_catalog
+
+    decision = load_decision(DEFAULT_DECISION)     # the sample year's
 
     def q(name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
@@ -122,7 +126,7 @@ def duckdb_rates(files: list[str], catalog: str, out: str) -> None:
     def distinct(col: str) -> list:
         return [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM d WHERE {col} IS NOT NULL").fetchall()]
 
-    units = load_units()
+    units = load_units(decision)
     unit_texts = distinct("unit_text")
     from chitieu_lib.ingest import resolve_names
     resolved = resolve_names(unit_texts, units)
@@ -134,11 +138,11 @@ def duckdb_rates(files: list[str], catalog: str, out: str) -> None:
     words = distinct("channel_text")
     con.register("channels_dim", pd.DataFrame({"channel_text": words, "channel": pd.Series(
         parse_channels(pa.array(words, type=pa.string()))).astype(str)}))
-    cat = read_catalog(catalog)
+    cat = read_catalog(catalog, decision)
     cat = cat.assign(proc=cat["procedure_code"].astype(str).str.strip().str.upper()).drop_duplicates("proc")
     con.register("cat_dim", cat[["proc", "window_start", "window_end"]])
     con.register("targets", units.loc[units["target"].notna(), ["unit_code"]].astype(str))
-    as_of = load_decision().window_end
+    as_of = decision.window_end
     result = con.execute(f"""
         WITH x AS (
             SELECT d.*, u.unit_code, u.match, dd.day, c.channel, k.window_start, k.window_end,

@@ -3,8 +3,9 @@
 The public API (docs/architecture.md) is imported lazily, so that ``chitieu --help`` and
 ``import chitieu_lib`` stay fast:
 
->>> from chitieu_lib import load_units, unit_rates
->>> int(load_units()["target"].notna().sum())
+>>> from chitieu_lib import load_decision, load_units, unit_rates
+>>> from chitieu_lib.decision import DEFAULT_DECISION
+>>> int(load_units(load_decision(DEFAULT_DECISION))["target"].notna().sum())
 162
 """
 

@@ -17,10 +17,12 @@ figure is marked ``approximate=True`` wherever it goes.
 ...     "period_start": pd.to_datetime(["2018-11-01", "2019-01-01"]),
 ...     "period_end": pd.to_datetime(["2018-12-31", "2019-01-31"]),
 ...     "online": [30, 10], "total": [100, 40], "row_kind": "line", "reason": "counted"})
->>> p = prorate(lines)
+>>> from chitieu_lib.decision import DEFAULT_DECISION
+>>> d = load_decision(DEFAULT_DECISION)
+>>> p = prorate(lines, decision=d)
 >>> p[["share", "approximate"]].values.tolist()   # Dec 2018: 20 of the 42 working days
 [[0.47619047619047616, True], [1.0, False]]
->>> r = aggregate_rates(lines)
+>>> r = aggregate_rates(lines, decision=d)
 >>> round(float(r.loc[0, "rate"]), 4), bool(r.loc[0, "approximate"])
 (0.2772, True)
 """
@@ -70,7 +72,7 @@ _ALIAS_TO_COLUMN = {fold(a): col for col, aliases in FLAT_ALIASES.items() for a 
 
 # ---------------------------------------------------------------- unit names
 
-def unit_lookup(units: pd.DataFrame | None = None, unit_map: dict | None = None):
+def unit_lookup(units: pd.DataFrame, unit_map: dict | None = None):
     """The kit's one unit resolver (:class:`chitieu_lib.ingest.units.UnitResolver`) for
     :func:`resolve_unit`: aggregates resolve names exactly as dossier exports do."""
     return unit_resolver(units, unit_map=unit_map)
@@ -84,7 +86,8 @@ def resolve_unit(label: object, lookup, parent: str | None = None) -> tuple[str 
     shared by communes of two districts is settled by ``parent`` if given. A row
     number written into the label ("1. Xã ...") is not part of the name.
 
-    >>> lk = unit_lookup()
+    >>> from chitieu_lib.decision import DEFAULT_DECISION
+    >>> lk = unit_lookup(load_units(load_decision(DEFAULT_DECISION)))
     >>> resolve_unit("ỦY BAN NHÂN DÂN HUYỆN VẠN NINH", lk), resolve_unit("Sở Tư Pháp", lk)
     (('571', 'ok'), ('STP', 'ok'))
     >>> resolve_unit("TP. Nha Trang", lk), resolve_unit("Xã Vạn Thắng, huyện Vạn Ninh", lk)
@@ -217,12 +220,12 @@ def empty_aggregates() -> pd.DataFrame:
 # ---------------------------------------------------------------- prorating and rates
 
 @lru_cache(maxsize=4096)
-def _working_days(start: pd.Timestamp, end: pd.Timestamp) -> int:
-    return working_days(start, end) if end >= start else 0
+def _working_days(start: pd.Timestamp, end: pd.Timestamp, calendar_file) -> int:
+    return working_days(start, end, calendar_file) if end >= start else 0
 
 
-def prorate(aggregates: pd.DataFrame, catalog: pd.DataFrame | None = None,
-            decision: Decision | None = None) -> pd.DataFrame:
+def prorate(aggregates: pd.DataFrame, catalog: pd.DataFrame | None = None, *,
+            decision: Decision) -> pd.DataFrame:
     """Add each line's counting window and the share of its period inside it.
 
     The window is the procedure's (from the catalogue) for a line with a
@@ -233,7 +236,7 @@ def prorate(aggregates: pd.DataFrame, catalog: pd.DataFrame | None = None,
     ``online_in_window`` and ``total_in_window`` are the figures times the share;
     ``approximate`` is True where 0 < share < 1: the split is an estimate.
     """
-    d = decision or load_decision()
+    d = decision
     out = aggregates.copy()
     n = len(out)
     w_start = pd.Series(pd.Timestamp(d.window_start), index=out.index, dtype="datetime64[ns]")
@@ -255,8 +258,8 @@ def prorate(aggregates: pd.DataFrame, catalog: pd.DataFrame | None = None,
         elif lo == ps and hi == pe:
             shares.append(1.0)
         else:
-            period = _working_days(ps, pe)
-            inside = _working_days(lo, hi)
+            period = _working_days(ps, pe, d.calendar_file)   # the decision's year, its holidays
+            inside = _working_days(lo, hi, d.calendar_file)
             if period == 0:
                 period, inside = (pe - ps).days + 1, (hi - lo).days + 1
             shares.append(inside / period)
@@ -273,8 +276,8 @@ def counted_lines(aggregates: pd.DataFrame) -> pd.DataFrame:
     return aggregates[keep.fillna(False).to_numpy()]
 
 
-def aggregate_rates(aggregates: pd.DataFrame, by=("unit_code",), catalog: pd.DataFrame | None = None,
-                    decision: Decision | None = None) -> pd.DataFrame:
+def aggregate_rates(aggregates: pd.DataFrame, by=("unit_code",), catalog: pd.DataFrame | None = None, *,
+                    decision: Decision) -> pd.DataFrame:
     """Online rate from aggregate lines: online / (online + direct/postal) received in the period.
 
     Only counted detail lines are added (subtotal and total rows are checks, not
@@ -284,7 +287,7 @@ def aggregate_rates(aggregates: pd.DataFrame, by=("unit_code",), catalog: pd.Dat
     are floats because prorated figures are not whole numbers).
     """
     by = [by] if isinstance(by, str) else list(by)
-    lines = prorate(counted_lines(aggregates), catalog, decision)
+    lines = prorate(counted_lines(aggregates), catalog, decision=decision)
     lines = lines[lines["share"] > 0]
     grouped = lines.groupby(by, observed=True, dropna=False, sort=True)
     out = grouped.agg(online=("online_in_window", "sum"), total=("total_in_window", "sum"),
@@ -295,8 +298,8 @@ def aggregate_rates(aggregates: pd.DataFrame, by=("unit_code",), catalog: pd.Dat
     return out[by + ["online", "total", "rate", "approximate", "lines"]]
 
 
-def classify_aggregates(aggregates: pd.DataFrame, catalog: pd.DataFrame | None = None,
-                        decision: Decision | None = None) -> pd.DataFrame:
+def classify_aggregates(aggregates: pd.DataFrame, catalog: pd.DataFrame | None = None, *,
+                        decision: Decision) -> pd.DataFrame:
     """Exclude counted lines the decision does not count, with a reason (as for dossiers).
 
     ``not_in_catalogue``: a flat line whose procedure code is not in the
@@ -314,7 +317,7 @@ def classify_aggregates(aggregates: pd.DataFrame, catalog: pd.DataFrame | None =
         unmatched = match_codes(code, catalog["procedure_code"].astype(str)) < 0
         missing = counted & code.notna() & unmatched
         reason = reason.mask(missing, "not_in_catalogue")
-    share = prorate(out, catalog, decision)["share"]
+    share = prorate(out, catalog, decision=decision)["share"]
     reason = reason.mask((reason == COUNTED) & (share == 0), "outside_window")
     out["reason"] = reason.astype("category")
     return out

@@ -228,14 +228,16 @@ def load_units(decision: Decision | None = None, path: str | Path | None = None)
     target_group (the clause of Article 1), target (a fraction, 0.45 = 45%).
     ``path`` reads a user's own registry CSV with the same columns instead.
 
-    >>> u = load_units()
+    >>> u = load_units(load_decision(DEFAULT_DECISION))
     >>> row = u.set_index("unit_code").loc["22516"]
     >>> row.unit_name, row.parent_code, float(row.target)
     ('Xã Vạn Thắng', '571', 0.25)
     """
     if path is not None:
         return read_units_csv(path)
-    return _units_cached(decision or load_decision()).copy()
+    if decision is None:
+        raise TypeError("load_units needs the decision whose registry to read (or a units file path)")
+    return _units_cached(decision).copy()
 
 
 def read_units_csv(path: str | Path) -> pd.DataFrame:

@@ -4,12 +4,12 @@ Each unit's rate is over the dossiers that unit itself received (a district Peop
 Committee's rate does not include its communes' dossiers: each has its own target).
 
 >>> import pandas as pd
->>> from chitieu_lib.decision import load_units
+>>> from chitieu_lib.decision import DEFAULT_DECISION, load_decision, load_units
 >>> d = pd.DataFrame({"unit_code": ["STP", "STP", "STP", "571"],
 ...     "channel": ["online", "direct", "online", "postal"],
 ...     "month": pd.to_datetime(["2019-01-01"] * 4),
 ...     "reason": ["counted", "counted", "counted", "duplicate"]})
->>> r = unit_rates(d, load_units()).set_index("unit_code")
+>>> r = unit_rates(d, load_units(load_decision(DEFAULT_DECISION))).set_index("unit_code")
 >>> len(r), int(r.loc["STP", "online"]), int(r.loc["STP", "total"]), round(float(r.loc["STP", "rate"]), 4)
 (162, 2, 3, 0.6667)
 >>> bool(r.loc["STP", "met"]), r.loc["571", "total"], r.loc["571", "rate"] is pd.NA

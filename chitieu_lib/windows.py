@@ -21,9 +21,11 @@ procedure took effect; for ``dropped``, the day the 2019 list decision took
 effect. A ``new`` procedure effective on 2019-06-01 counts from 2019-06-06.
 
 >>> import datetime as dt
->>> window("new", dt.date(2019, 6, 1))
+>>> from chitieu_lib.decision import DEFAULT_DECISION
+>>> d = load_decision(DEFAULT_DECISION)
+>>> window("new", dt.date(2019, 6, 1), d)
 (datetime.date(2019, 6, 6), datetime.date(2019, 11, 30))
->>> window("dropped", dt.date(2019, 4, 1))
+>>> window("dropped", dt.date(2019, 4, 1), d)
 (datetime.date(2018, 12, 1), datetime.date(2019, 4, 1))
 """
 
@@ -45,10 +47,9 @@ CATALOG_COLUMNS = ["procedure_code", "procedure_name", "rule", "effective_date",
 REQUIRED_COLUMNS = ["procedure_code", "procedure_name", "rule"]
 
 
-def window(rule: str, effective_date: dt.date | None = None,
-           decision: Decision | None = None) -> tuple[dt.date, dt.date]:
+def window(rule: str, effective_date: dt.date | None, decision: Decision) -> tuple[dt.date, dt.date]:
     """First and last counted day (inclusive) for a procedure of this rule."""
-    d = decision or load_decision()
+    d = decision
     if rule == "continuing":
         return d.window_start, d.window_end
     if effective_date is None:
@@ -60,7 +61,7 @@ def window(rule: str, effective_date: dt.date | None = None,
     raise ValueError(f"unknown rule '{rule}'; expected one of {RULES}")
 
 
-def read_catalog(path: str | Path, decision: Decision | None = None) -> pd.DataFrame:
+def read_catalog(path: str | Path, decision: Decision) -> pd.DataFrame:
     """Read and check a catalogue CSV; add each procedure's window.
 
     Returns one row per procedure with the columns of ``CATALOG_COLUMNS`` plus
@@ -88,10 +89,9 @@ def read_catalog(path: str | Path, decision: Decision | None = None) -> pd.DataF
     return with_windows(cat, decision, path=path)
 
 
-def with_windows(catalog: pd.DataFrame, decision: Decision | None = None,
-                 path: object = "catalogue") -> pd.DataFrame:
+def with_windows(catalog: pd.DataFrame, decision: Decision, path: object = "catalogue") -> pd.DataFrame:
     """Check a catalogue frame (string columns) row by row and add window_start/window_end."""
-    d = decision or load_decision()
+    d = decision
     check_file(catalog.reset_index(drop=True), USER_CATALOG, path, key="procedure_code")  # all at once
     starts, ends, effective = [], [], []
     for rec in catalog.to_dict("records"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import pytest
 from openpyxl import Workbook, load_workbook
 
@@ -34,7 +35,7 @@ def workbook(tmp_path):
 
 
 def test_read_back_what_was_written(workbook):
-    f = read_bieu06(workbook)
+    f = read_bieu06(workbook, units=UNITS)
     assert f["row_kind"].tolist() == ["subtotal", "line", "line", "subtotal", "line", "line", "total"]
     lines = f[f["row_kind"] == "line"]
     # Commune rows resolve to their own unit; field rows belong to the reporting unit (title block).
@@ -55,14 +56,14 @@ def test_read_back_what_was_written(workbook):
 
 
 def test_rate_counts_lines_once_and_never_the_carry_over(workbook):
-    agg = bieu06_to_aggregates(read_bieu06(workbook))
-    r = aggregate_rates(agg.assign(all="x"), by="all").iloc[0]
+    agg = bieu06_to_aggregates(read_bieu06(workbook, units=UNITS))
+    r = aggregate_rates(agg.assign(all="x"), by="all", decision=DECISION).iloc[0]
     # Lines only (subtotals and the total are not added again): online 5+3+10+4, received in the
     # period (5+20)+(3+7)+(10+30)+(4+16); Vạn Thắng's 100 dossiers carried over are not in it.
     assert r["online"] == 22 and r["total"] == 95
     assert r["rate"] == pytest.approx(22 / 95)
     assert not r["approximate"]
-    vt = aggregate_rates(agg).set_index("unit_code").loc["22516"]
+    vt = aggregate_rates(agg, decision=DECISION).set_index("unit_code").loc["22516"]
     assert vt["rate"] == pytest.approx(10 / 40)
 
 
@@ -90,7 +91,7 @@ def test_header_found_by_content_anywhere(tmp_path):
     ws.append([None, None, "Người lập biểu", None, None, None, None, None, None, "Giám đốc"])
     path = tmp_path / "stp.xlsx"
     wb.save(path)
-    f = read_bieu06(path)
+    f = read_bieu06(path, units=UNITS)
     line = f[f["row_kind"] == "line"].iloc[0]
     assert (line["source_row"], line["unit_code"], line["field"]) == (8, "STP", "Hộ tịch")
     assert [int(line[c]) for c in FIGURES] == [30, 10, 15, 5, 20, 10, 5, 5, 10, 8, 2]
@@ -105,10 +106,10 @@ def _edit(path, cell, value):
 
 
 def test_subtotal_mismatch_reported_with_row(workbook):
-    f = read_bieu06(workbook)
+    f = read_bieu06(workbook, units=UNITS)
     sub_row = int(f.loc[f["label"] == "Cấp xã", "source_row"].iloc[0])
     _edit(workbook, f"D{sub_row}", 99)    # Trực tuyến of the "Cấp xã" subtotal; its lines say 10 + 4
-    f = read_bieu06(workbook)
+    f = read_bieu06(workbook, units=UNITS)
     p = check_bieu06(f)
     sub = p[(p["check"] == "subtotal")]
     assert sub[["source_row", "column", "expected", "found"]].values.tolist() == [
@@ -118,29 +119,29 @@ def test_subtotal_mismatch_reported_with_row(workbook):
     # checked against the group rows as written, disagrees with the 99.
     assert set(p["check"]) == {"subtotal", "arithmetic", "total"}
     # Lines are still counted, once: the wrong subtotal changes nothing in the rate.
-    r = aggregate_rates(bieu06_to_aggregates(f, p).assign(all="x"), by="all").iloc[0]
+    r = aggregate_rates(bieu06_to_aggregates(f, p).assign(all="x"), by="all", decision=DECISION).iloc[0]
     assert (r["online"], r["total"]) == (22, 95)
 
 
 def test_arithmetic_error_reported_and_line_not_counted(workbook):
-    f = read_bieu06(workbook)
+    f = read_bieu06(workbook, units=UNITS)
     row = int(f.loc[f["label"] == "Xã Vạn Thắng", "source_row"].iloc[0])
     _edit(workbook, f"C{row}", 141)       # Tổng số 141 but 10 + 30 + 100 = 140
-    f = read_bieu06(workbook)
+    f = read_bieu06(workbook, units=UNITS)
     p = check_bieu06(f)
     arith = p[(p["check"] == "arithmetic") & (p["source_row"] == row)]
     assert arith[["column", "expected", "found"]].values.tolist() == [["received_total", 140, 141]]
     assert "Trực tuyến + Trực tiếp, dịch vụ bưu chính + Từ kỳ trước = 140" in arith["message"].iloc[0]
     agg = bieu06_to_aggregates(f, p)
     assert agg.loc[agg["source_row"] == row, "reason"].tolist() == ["arithmetic_error"]
-    assert "22516" not in set(aggregate_rates(agg)["unit_code"])
+    assert "22516" not in set(aggregate_rates(agg, decision=DECISION)["unit_code"])
 
 
 def test_period_straddling_window_start_is_prorated_and_approximate(tmp_path):
     lines = _lines().iloc[[2]]
     path = write_bieu06(tmp_path / "b.xlsx", lines, office="UBND huyện Vạn Ninh",
                         period_start="2018-11-01", period_end="2018-12-31")
-    r = aggregate_rates(bieu06_to_aggregates(read_bieu06(path))).set_index("unit_code").loc["22516"]
+    r = aggregate_rates(bieu06_to_aggregates(read_bieu06(path, units=UNITS)), decision=DECISION).set_index("unit_code").loc["22516"]
     # November 2018 has 22 working days, December 20 (31/12 was a holiday): 20/42 of the period counts.
     assert r["online"] == pytest.approx(10 * 20 / 42)
     assert r["total"] == pytest.approx(40 * 20 / 42)
@@ -148,17 +149,17 @@ def test_period_straddling_window_start_is_prorated_and_approximate(tmp_path):
 
 
 def test_not_a_count_and_no_header_are_input_errors(workbook, tmp_path):
-    f = read_bieu06(workbook)
+    f = read_bieu06(workbook, units=UNITS)
     row = int(f.loc[f["label"] == "Thị trấn Vạn Giã", "source_row"].iloc[0])
     _edit(workbook, f"E{row}", "mười")
     with pytest.raises(InputError) as err:
-        read_bieu06(workbook)
+        read_bieu06(workbook, units=UNITS)
     assert err.value.row == row and "Trực tiếp" in err.value.column
     wb = Workbook()
     wb.active["A1"] = "Bảng kê"
     wb.save(tmp_path / "other.xlsx")
     with pytest.raises(InputError, match="no Biểu 06 table"):
-        read_bieu06(tmp_path / "other.xlsx")
+        read_bieu06(tmp_path / "other.xlsx", units=UNITS)
 
 
 def test_dossier_figures_carry_over_and_deadlines():
@@ -220,8 +221,8 @@ def test_both_routes_give_the_same_rates_on_whole_months(tmp_path):
 
     (tmp_path / "catalog.csv").write_text(CATALOG, encoding="utf-8")
     _dossier_csv(tmp_path / "dossiers.csv")
-    catalog = read_catalog(tmp_path / "catalog.csv")
-    dossiers = load_dossiers(tmp_path / "dossiers.csv", catalog)
+    catalog = read_catalog(tmp_path / "catalog.csv", DECISION)
+    dossiers = load_dossiers(tmp_path / "dossiers.csv", catalog, decision=DECISION)
     written = write_workbooks_from_dossiers(dossiers, catalog, tmp_path, district="571", department="STP")
     assert len(written) == 12 + 1 + 1
 
@@ -232,24 +233,24 @@ def test_both_routes_give_the_same_rates_on_whole_months(tmp_path):
     rec.index.names = ["unit_code", "period_start"]
 
     # Route 2: the monthly Biểu 06 workbooks of Vạn Ninh, read back.
-    agg = pd.concat([bieu06_to_aggregates(read_bieu06(p)) for p in written if p.name.startswith("571_")])
-    via = aggregate_rates(agg, by=["unit_code", "period_start"]).set_index(["unit_code", "period_start"])
+    agg = pd.concat([bieu06_to_aggregates(read_bieu06(p, units=UNITS)) for p in written if p.name.startswith("571_")])
+    via = aggregate_rates(agg, by=["unit_code", "period_start"], decision=DECISION).set_index(["unit_code", "period_start"])
     assert len(via) == 14 * 12 and not via["approximate"].any()   # the district and its 13 communes
     for key, row in via.iterrows():
         online, total = rec.loc[key] if key in rec.index else (0, 0)
         assert (row["online"], row["total"]) == (online, total), key
 
     # Quarter I of Sở Tư pháp (continuing procedures only in the quarter).
-    q = bieu06_to_aggregates(read_bieu06(tmp_path / "bieu06" / "STP_2019-Q1.xlsx"))
-    stp = aggregate_rates(q).set_index("unit_code").loc["STP"]
+    q = bieu06_to_aggregates(read_bieu06(tmp_path / "bieu06" / "STP_2019-Q1.xlsx", units=UNITS))
+    stp = aggregate_rates(q, decision=DECISION).set_index("unit_code").loc["STP"]
     in_q = c[(c["unit_code"] == "STP") & (c["month"] >= "2019-01-01") & (c["month"] <= "2019-03-01")]
     assert (stp["online"], stp["total"]) == ((in_q["channel"] == "online").sum(), len(in_q))
 
     # The flat CSV counts whole months per procedure: only June (L.0001's window opens on 17/06,
     # 12/06 + 5 days) is prorated; it alone differs from the record level and is marked approximate.
-    flat = read_flat_csv(tmp_path / "aggregates" / "flat_STP_2019.csv")
+    flat = read_flat_csv(tmp_path / "aggregates" / "flat_STP_2019.csv", units=UNITS)
     by = ["procedure_code", "period_start"]
-    f = aggregate_rates(flat, by=by, catalog=catalog).set_index(by)
+    f = aggregate_rates(flat, by=by, catalog=catalog, decision=DECISION).set_index(by)
     r = (c[c["unit_code"] == "STP"].assign(online=lambda x: (x["channel"] == "online").astype(int))
          .groupby([c["procedure_code"].astype(str), "month"])["online"].agg(["sum", "size"]))
     approx = f[f["approximate"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import pytest
 
 from chitieu_lib.contracts import STORED, check_stored, failures
@@ -20,7 +21,7 @@ def test_a_catalogue_with_three_bad_rows_gets_one_message_naming_all(tmp_path):
                     "P1,Thủ tục 3,continuing,\n"        # row 4: repeats row 2
                     "P4,Thủ tục 4,new,\n", encoding="utf-8")   # row 5: new needs a date
     with pytest.raises(InputError) as err:
-        read_catalog(path)
+        read_catalog(path, DECISION)
     text = str(err.value)
     assert text.startswith(f"{path}: 3 problem(s) in this procedure catalogue")
     assert "row 3, column 'rule': 'sometimes' is not one of continuing, new, dropped" in text

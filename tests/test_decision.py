@@ -1,6 +1,7 @@
 """Decision 817 as data: the groups of Article 1, their members and targets."""
 
 import csv
+from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +20,7 @@ def _communes_of(districts):
 
 @pytest.fixture(scope="module")
 def units():
-    return load_units()
+    return load_units(DECISION)
 
 
 # Article 1, as written in the decision text (docs/sources/QD-817-2019-va-CV-934-2019.md).

@@ -1,6 +1,7 @@
 """Each exclusion reason, their order, duplicates across files, as-of, and the accounting."""
 
 import pandas as pd
+from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,12 +28,12 @@ CASES = [
 
 @pytest.fixture
 def catalog(tmp_path):
-    return read_catalog(write_catalog(tmp_path / "catalog.csv"))
+    return read_catalog(write_catalog(tmp_path / "catalog.csv"), DECISION)
 
 
 def test_each_reason(tmp_path, catalog):
     p = write_csv(tmp_path / "d.csv", [c[0] for c in CASES])
-    d = load_dossiers(p, catalog, as_of="2019-09-30")
+    d = load_dossiers(p, catalog, as_of="2019-09-30", decision=DECISION)
     assert d["reason"].tolist() == [c[1] for c in CASES]
     acc = accounting(d)
     assert acc["rows"].tolist() == [1] * len(REASONS)
@@ -47,7 +48,7 @@ def test_first_reason_wins(tmp_path, catalog):
             row("H3", channel="Fax", unit="nowhere"),                 # channel before unit
             row("H4", unit="UBND huyện Trường Sa", procedure="T-NONE"),  # no_target before catalogue
             row("H5", procedure="T-NONE", day="01/01/2020")]          # catalogue before window
-    d = load_dossiers(write_csv(tmp_path / "d.csv", rows), catalog)
+    d = load_dossiers(write_csv(tmp_path / "d.csv", rows), catalog, decision=DECISION)
     assert d["reason"].tolist() == ["counted", "duplicate", "missing_id", "invalid_date", "invalid_channel",
                                     "no_target", "not_in_catalogue"]
 
@@ -55,17 +56,17 @@ def test_first_reason_wins(tmp_path, catalog):
 def test_duplicates_across_files_keep_the_first_file_in_order(tmp_path, catalog):
     a = write_csv(tmp_path / "a.csv", [row("H1"), row("H2")])
     b = write_csv(tmp_path / "b.csv", [row("H2", channel="Trực tiếp"), row("H3")])
-    d = load_dossiers(tmp_path, catalog)      # a folder: a.csv then b.csv (catalog.csv is skipped)
+    d = load_dossiers(tmp_path, catalog, decision=DECISION)      # a folder: a.csv then b.csv (catalog.csv is skipped)
     assert d.attrs["ingest"]["skipped_files"] == [str(tmp_path / "catalog.csv")]
     assert list(zip(d["source_file"].astype(str), d["source_row"], d["reason"])) == [
         (str(a), 2, "counted"), (str(a), 3, "counted"), (str(b), 2, "duplicate"), (str(b), 3, "counted")]
-    d = load_dossiers([b, a], catalog)                        # order given wins
+    d = load_dossiers([b, a], catalog, decision=DECISION)                        # order given wins
     assert d["reason"].tolist() == ["counted", "counted", "counted", "duplicate"]
 
 
 def test_added_columns(tmp_path, catalog):
     d = load_dossiers(write_csv(tmp_path / "d.csv", [row("H1", unit="UBND xã Vạn Thắng, huyện Vạn Ninh",
-                                                         day="17/07/2019 10:00")]), catalog)
+                                                         day="17/07/2019 10:00")]), catalog, decision=DECISION)
     r = d.iloc[0]
     assert (r.level, r.parent_code, r.target, r.rule, str(r.month.date())) == (
         "commune", "571", 0.25, "continuing", "2019-07-01")
@@ -74,7 +75,7 @@ def test_added_columns(tmp_path, catalog):
 
 def test_apply_as_of_can_move_both_ways(tmp_path, catalog):
     rows = [row("H1", day="30/06/2019"), row("H2", day="01/07/2019"), row("H3", day="15/09/2019")]
-    d = load_dossiers(write_csv(tmp_path / "d.csv", rows), catalog)
+    d = load_dossiers(write_csv(tmp_path / "d.csv", rows), catalog, decision=DECISION)
     assert d["reason"].tolist() == ["counted"] * 3
     early = apply_as_of(d, "2019-06-30")
     assert early["reason"].tolist() == ["counted", "after_as_of", "after_as_of"]
@@ -99,13 +100,13 @@ _rows = st.lists(st.tuples(_ids, _procedures, _units, _days, _channels), min_siz
 @given(files=st.lists(_rows, min_size=1, max_size=3), as_of=st.sampled_from([None, "2019-06-30"]))
 def test_accounting_adds_up(tmp_path_factory, files, as_of):
     folder = tmp_path_factory.mktemp("prop")
-    catalog = read_catalog(write_catalog(folder / "catalog.csv"))
+    catalog = read_catalog(write_catalog(folder / "catalog.csv"), DECISION)
     paths = []
     for i, rows in enumerate(files):
         # a row whose every cell is empty is a blank row, not a data row: keep one cell filled
         rows = [r if any(r) else ("A",) + r[1:] for r in rows]
         paths.append(write_csv(folder / f"d{i}.csv", [list(r) for r in rows]))
-    d = load_dossiers(paths, catalog, as_of=as_of)
+    d = load_dossiers(paths, catalog, as_of=as_of, decision=DECISION)
     n = sum(len(rows) for rows in files)
     acc = accounting(d)
     assert len(d) == n
@@ -123,4 +124,4 @@ def test_classify_on_an_empty_frame(catalog):
                           "unit_match": pd.Series([], dtype="str"), "procedure_code": pd.Series([], dtype="str"),
                           "channel": pd.Series([], dtype="str"),
                           "received_date": pd.Series([], dtype="datetime64[ns]")})
-    assert len(classify(empty, catalog, load_units())) == 0
+    assert len(classify(empty, catalog, load_units(DECISION))) == 0

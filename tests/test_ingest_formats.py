@@ -8,6 +8,7 @@ HuanVu201/DichVuCong_KhoaLuan_PASETO, the Biểu 06 form); all values are synthe
 """
 
 import csv
+from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import zipfile
 
 import openpyxl
@@ -176,7 +177,7 @@ def test_html_xls_dossier_list_with_title_rows_and_merged_headers(tmp_path, caps
     assert (rates["STP"]["online"], rates["STP"]["total"]) == ("1", "1")
     assert (acc["counted"], acc["blank_row"], sum(acc.values())) == (3, 1, 4)
     assert not any(p in text for p in PERSONAL)
-    frame = read_dossier_file(d)
+    frame = read_dossier_file(d, UNITS)
     assert frame["source_row"].tolist() == [5, 6, 7, 8]          # the header ends on the table's 4th row
 
     raw = tmp_path / "raw"
@@ -245,7 +246,7 @@ def test_flat_aggregates_resolve_every_unit_name_form(tmp_path, capsys):
     lines = ["unit,procedure_code,period_start,period_end,online,total"]
     lines += [f'"{name}",,2019-01-01,2019-01-31,1,2' for name in UNIT_FORMS] + ['"Vạn Thắng",,20190101,20190131,1,2']
     (raw / "flat.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    flat = read_flat_csv(raw / "flat.csv")
+    flat = read_flat_csv(raw / "flat.csv", units=UNITS)
     assert flat["unit_code"].astype(str).tolist()[:-1] == list(UNIT_FORMS.values())
     assert flat["reason"].astype(str).tolist() == ["counted"] * len(UNIT_FORMS) + ["ambiguous_unit"]
     assert flat["period_start"].iloc[-1] == pd.Timestamp("2019-01-01")      # compact dates too
@@ -268,7 +269,7 @@ def test_xlsx_numeric_procedure_code_read_as_displayed(tmp_path, capsys):
     for r in (2, 3):
         ws.cell(row=r, column=2).number_format = "0.000000"
     book.save(tmp_path / "d.xlsx")
-    assert read_dossier_file(tmp_path / "d.xlsx")["procedure_code"].astype(str).tolist() == ["1.001190"] * 2
+    assert read_dossier_file(tmp_path / "d.xlsx", UNITS)["procedure_code"].astype(str).tolist() == ["1.001190"] * 2
     code, rates, acc, text = _rates(capsys, "--dossiers", tmp_path / "d.xlsx", "--catalog", cat,
                                     "--out", tmp_path / "r.csv", "--accounting", tmp_path / "a.csv")
     assert code == 0, text

@@ -1,6 +1,7 @@
 """Header variants, the user's header map, missing columns, personal data."""
 
 import unicodedata
+from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 
 import pytest
 
@@ -41,7 +42,7 @@ def test_missing_required_column_names_field_accepted_and_found(tmp_path):
     p = write_csv(tmp_path / "d.csv", [["H1", "T-CONT", "STP", "Trực tuyến"]],
                   headers=["Mã hồ sơ", "Mã TTHC", "Mã đơn vị", "Kênh"])
     with pytest.raises(InputError) as err:
-        read_dossier_file(p)
+        read_dossier_file(p, UNITS)
     message = str(err.value)
     assert str(p) in message
     assert "'received_date'" in message and "'Ngày tiếp nhận'" in message and "'Ngày nộp'" in message
@@ -53,7 +54,7 @@ def test_code_column_preferred_over_name_column_and_name_fills_blanks(tmp_path):
     headers = ["Mã hồ sơ", "Mã TTHC", "Cơ quan tiếp nhận", "Mã đơn vị", "Ngày tiếp nhận", "Hình thức nộp"]
     rows = [["H1", "T-CONT", "Vạn Thắng", "22516", "05/03/2019", "Trực tuyến"],      # code settles it
             ["H2", "T-CONT", "UBND TP Nha Trang", "", "05/03/2019", "Trực tuyến"]]   # no code: the name
-    d = read_dossier_file(write_csv(tmp_path / "d.csv", rows, headers=headers))
+    d = read_dossier_file(write_csv(tmp_path / "d.csv", rows, headers=headers), UNITS)
     assert d["unit_code"].tolist() == ["22516", "568"]
 
 
@@ -63,7 +64,7 @@ def test_personal_data_columns_never_reach_the_result(tmp_path):
     secret = ["Trần Thị Bí Mật", "012345678901", "12 Đường Riêng Tư", "0905123456", "a@b.vn"]
     p = write_csv(tmp_path / "d.csv", [["H1", *secret, "T-CONT", "STP", "05/03/2019", "Trực tuyến", "v"]],
                   headers=headers)
-    d = read_dossier_file(p)
+    d = read_dossier_file(p, UNITS)
     dump = d.to_csv() + repr(d.attrs)
     for value in secret:
         assert value not in dump
@@ -82,7 +83,7 @@ def test_user_header_map_overrides(tmp_path, suffix, text):
     mp.write_text(text, encoding="utf-8")
     headers = ["Số biên nhận", "Nơi nhận", "Mã TTHC", "Thủ tục", "Ngày đến", "Hình thức nộp"]
     p = write_csv(tmp_path / "d.csv", [["B1", "Sở Tư pháp", "WRONG", "T-CONT", "05/03/2019", "2"]], headers=headers)
-    d = read_dossier_file(p, header_map=read_header_map(mp))
+    d = read_dossier_file(p, UNITS, header_map=read_header_map(mp))
     r = d.iloc[0]
     assert (r.dossier_id, r.unit_code, r.procedure_code, r.channel) == ("B1", "STP", "T-CONT", "online")
 
@@ -99,7 +100,7 @@ def test_sample_row_layout(tmp_path):
                "Phòng xử lý", "Ngày tiếp nhận", "Hình thức nộp", "Ngày hẹn trả", "Ngày trả kết quả", "Trạng thái"]
     rows = [["H1", "T-CONT", "Đăng ký khai sinh", "Hộ tịch", "UBND xã Vạn Thắng, huyện Vạn Ninh", "Bộ phận một cửa",
              "05/03/2019 08:30", "Dịch vụ bưu chính công ích", "08/03/2019 17:00", "07/03/2019 10:00", "Đã trả kết quả"]]
-    d = read_dossier_file(write_csv(tmp_path / "d.csv", rows, headers=headers))
+    d = read_dossier_file(write_csv(tmp_path / "d.csv", rows, headers=headers), UNITS)
     r = d.iloc[0]
     assert (r.unit_code, r.channel, r.procedure_name, r.field, r.agency, r.status) == (
         "22516", "postal", "Đăng ký khai sinh", "Hộ tịch", "Bộ phận một cửa", "Đã trả kết quả")

@@ -1,6 +1,7 @@
 """Reading export files: encodings, XLSX, title blocks, delimiters, and the fatal errors."""
 
 import csv
+from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import datetime as dt
 import io
 import unicodedata
@@ -38,13 +39,13 @@ def _check(d):
 def test_unicode_encodings(tmp_path, encoding):
     p = tmp_path / "d.csv"
     p.write_text(_text(), encoding=encoding)
-    _check(read_dossier_file(p))
+    _check(read_dossier_file(p, UNITS))
 
 
 def test_windows_1258_is_decoded(tmp_path):
     p = tmp_path / "d.csv"
     p.write_bytes(encode_cp1258(_text()))
-    d = read_dossier_file(p)
+    d = read_dossier_file(p, UNITS)
     _check(d)
     assert d.attrs["ingest"]["encoding"] == "cp1258"
 
@@ -52,14 +53,14 @@ def test_windows_1258_is_decoded(tmp_path):
 def test_nfd_text(tmp_path):
     p = tmp_path / "d.csv"
     p.write_text(unicodedata.normalize("NFD", _text()), encoding="utf-8")
-    _check(read_dossier_file(p))
+    _check(read_dossier_file(p, UNITS))
 
 
 def test_semicolon_delimiter_and_title_block(tmp_path):
     p = tmp_path / "d.csv"
     p.write_text("DANH SÁCH HỒ SƠ TIẾP NHẬN;;;;;\nTừ ngày 01/03/2019;;;;;\n\n" + _text(sep=";"),
                  encoding="utf-8")
-    d = read_dossier_file(p)
+    d = read_dossier_file(p, UNITS)
     assert d["dossier_id"].tolist() == ["H1", "H2", "H3"]
     assert d["source_row"].tolist() == [5, 6, 7]        # header on line 4
 
@@ -68,7 +69,7 @@ def test_blank_rows_are_not_data_rows_and_row_numbers_hold(tmp_path):
     p = tmp_path / "d.csv"
     lines = _text().splitlines()
     p.write_text("\n".join(lines[:2] + ["", ",,,,,"] + lines[2:]) + "\n\n", encoding="utf-8")
-    d = read_dossier_file(p)
+    d = read_dossier_file(p, UNITS)
     assert d["source_row"].tolist() == [2, 5, 6]
     assert d.attrs["ingest"]["blank_rows_skipped"] == 3
 
@@ -77,7 +78,7 @@ def test_undecodable_bytes_are_refused_naming_the_encoding(tmp_path):
     p = tmp_path / "d.csv"
     p.write_bytes(_text().encode("utf-8") + b"H9,\x81\x8d\x8f,x,y,z\n")   # undefined in cp1258 too
     with pytest.raises(InputError, match="not UTF-8") as err:
-        read_dossier_file(p)
+        read_dossier_file(p, UNITS)
     assert "Windows-1258" in str(err.value) and str(p) in str(err.value)
 
 
@@ -85,14 +86,14 @@ def test_mixed_encodings_are_refused(tmp_path):
     p = tmp_path / "d.csv"
     p.write_bytes(_text().encode("utf-8") + encode_cp1258("4,H4,T-CONT,Sở Tư pháp,05/03/2019,Trực tuyến\n"))
     with pytest.raises(InputError, match="mixed text encodings"):
-        read_dossier_file(p)
+        read_dossier_file(p, UNITS)
 
 
 def test_utf16_without_bom_is_refused(tmp_path):
     p = tmp_path / "d.csv"
     p.write_bytes(_text().encode("utf-16-le"))
     with pytest.raises(InputError, match="UTF-16"):
-        read_dossier_file(p)
+        read_dossier_file(p, UNITS)
 
 
 def _xlsx(path, title_rows=0, sheet_name="Sheet1", extra_sheet_first=False):
@@ -115,17 +116,17 @@ def _xlsx(path, title_rows=0, sheet_name="Sheet1", extra_sheet_first=False):
 
 
 def test_xlsx_first_sheet_with_date_cells_and_numbers(tmp_path):
-    d = read_dossier_file(_xlsx(tmp_path / "d.xlsx"))
+    d = read_dossier_file(_xlsx(tmp_path / "d.xlsx"), UNITS)
     _check(d)
 
 
 def test_xlsx_named_sheet_below_a_title(tmp_path):
     p = _xlsx(tmp_path / "d.xlsx", title_rows=2, sheet_name="Hồ sơ", extra_sheet_first=True)
-    d = read_dossier_file(p, sheet="Hồ sơ")
+    d = read_dossier_file(p, UNITS, sheet="Hồ sơ")
     assert d["dossier_id"].tolist() == ["H1", "H2", "H3"]
     assert d["source_row"].tolist() == [4, 5, 6]       # the sheet's own row numbers
     with pytest.raises(InputError, match="sheet 'Khác' not found"):
-        read_dossier_file(p, sheet="Khác")
+        read_dossier_file(p, UNITS, sheet="Khác")
 
 
 @pytest.mark.parametrize("content, words", [
@@ -141,7 +142,7 @@ def test_fatal_file_problems(tmp_path, content, words):
     elif content is not None:
         p.write_bytes(content)
     with pytest.raises(InputError, match=words.replace(".", r"\.")) as err:
-        read_dossier_file(p)
+        read_dossier_file(p, UNITS)
     assert str(p) in str(err.value)
 
 
@@ -149,18 +150,18 @@ def test_ragged_row_is_refused_with_its_row_number(tmp_path):
     p = tmp_path / "d.csv"
     p.write_text(_text() + "4,H4,T-CONT\n", encoding="utf-8")
     with pytest.raises(InputError, match="row 5 has 3 fields but the header has 6"):
-        read_dossier_file(p)
+        read_dossier_file(p, UNITS)
 
 
 def test_broken_xlsx(tmp_path):
     p = tmp_path / "d.xlsx"
     p.write_bytes(b"not a zip")
     with pytest.raises(InputError, match="not a valid XLSX"):
-        read_dossier_file(p)
+        read_dossier_file(p, UNITS)
 
 
 def test_write_csv_helper_round_trip(tmp_path):
-    d = read_dossier_file(write_csv(tmp_path / "d.csv", ROWS))
+    d = read_dossier_file(write_csv(tmp_path / "d.csv", ROWS), UNITS)
     _check(d)
 
 
@@ -171,7 +172,7 @@ def test_windows_1258_found_after_a_long_ascii_head(tmp_path):
     lines += ["X1,T-CONT,Sở Tư pháp,05/03/2019,Trực tuyến"]
     p = tmp_path / "d.csv"
     p.write_bytes(encode_cp1258("\n".join(lines) + "\n"))
-    d = read_dossier_file(p)
+    d = read_dossier_file(p, UNITS)
     assert d.attrs["ingest"]["encoding"] == "cp1258"
     assert d["unit_text"].iloc[-1] == "Sở Tư pháp" and d["unit_code"].iloc[-1] == "STP"
     assert len(d) == 60001

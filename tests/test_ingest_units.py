@@ -1,6 +1,7 @@
 """Unit codes and names against the registry; ambiguous names are never guessed."""
 
 import unicodedata
+from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 
 import pytest
 
@@ -27,25 +28,25 @@ from chitieu_lib.ingest import resolve_names
     ("UBND huyện Trường Sa", "576"),
 ])
 def test_resolves(text, code):
-    r = resolve_names([text])
+    r = resolve_names([text], UNITS)
     assert (r["unit_code"][0], r["unit_match"][0]) == (code, "ok")
 
 
 @pytest.mark.parametrize("text", ["Vạn Thắng", "UBND Vạn Thắng", "Khánh Vĩnh", "Diên Khánh", "Vạn Thạnh",
                                   "UBND Vạn Thạnh"])
 def test_names_fitting_two_units_are_ambiguous(text):
-    r = resolve_names([text])
+    r = resolve_names([text], UNITS)
     assert r["unit_match"][0] == "ambiguous" and r["unit_code"].isna()[0]
 
 
 @pytest.mark.parametrize("text", ["UBND xã Hòa Bình", "Sở Ngoại vụ", "99999", "Tư pháp", "xã Vạn Thắng, huyện Cam Lâm"])
 def test_unknown(text):
-    r = resolve_names([text])
+    r = resolve_names([text], UNITS)
     assert r["unit_match"][0] == "unknown" and r["unit_code"].isna()[0]
 
 
 def test_blank_unit_is_unknown():
     import pyarrow as pa
     from chitieu_lib.ingest import resolve_units
-    r = resolve_units(pa.array([None, "STP"], type=pa.string()))
+    r = resolve_units(pa.array([None, "STP"], type=pa.string()), UNITS)
     assert r["unit_match"].tolist() == ["unknown", "ok"]

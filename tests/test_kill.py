@@ -9,6 +9,7 @@ files are all there. Each kill is bounded (a few seconds).
 from __future__ import annotations
 
 import os
+from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import shutil
 import signal
 import subprocess
@@ -85,7 +86,7 @@ def test_a_killed_render_then_resume_leaves_every_report_whole(test_store, tmp_p
     from chitieu_lib.decision import load_units
     from chitieu_lib.render import plan_jobs
 
-    units = load_units()
+    units = load_units(DECISION)
     communes = units[(units["parent_code"] == "571") & units["target"].notna()]["unit_code"].tolist()[:2]
     out = tmp_path / "out"
     args = ["render", "--unit", *communes, "--as-of", "2019-09-30", "--processed", test_store,

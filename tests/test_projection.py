@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import pandas as pd
 import pytest
 
@@ -11,7 +12,7 @@ from chitieu_lib.decision import load_units
 from chitieu_lib.projection import PROJECTION_COLUMNS, project, projection_fan, status, volume
 from chitieu_lib.projection.synthetic import synthetic_catalog, synthetic_year
 
-UNITS = load_units()
+UNITS = load_units(DECISION)
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def year():
 
 def _one_unit(days, online_every, code="SCT", proc="P01", start="2018-12-01"):
     """Counted dossiers of one unit: one per working day from start to the given last day."""
-    k = day_kinds(start, days)
+    k = day_kinds(start, days, DECISION.calendar_file)
     dates = k.loc[k["kind"] == "working", "date"].reset_index(drop=True)
     n = len(dates)
     channel = np.where(np.arange(n) % online_every == 0, "online", "direct")
@@ -89,21 +90,21 @@ def test_expected_volume_follows_office_calendar_and_windows():
     d = _one_unit("2019-06-30", online_every=3)
     cat = synthetic_catalog()
     seen = d
-    w = volume.kind_weights(seen, pd.Timestamp("2018-12-01"), pd.Timestamp("2019-06-30"))
+    w = volume.kind_weights(seen, pd.Timestamp("2018-12-01"), pd.Timestamp("2019-06-30"), DECISION.calendar_file)
     assert w == {"working": 1.0, "saturday": 0.0, "closed": 0.0}
     v = volume.remaining_volume(seen, cat, ["SCT"], pd.Timestamp("2019-06-30"), pd.Timestamp("2018-12-01"),
-                                pd.Timestamp("2019-11-30"), w)
-    k = day_kinds("2019-07-01", "2019-11-30")
+                                pd.Timestamp("2019-11-30"), w, calendar_file=DECISION.calendar_file)
+    k = day_kinds("2019-07-01", "2019-11-30", DECISION.calendar_file)
     assert v["expected"].sum() == pytest.approx((k["kind"] == "working").sum())
     # busiest week so far (7-day bins back from Sunday 30/6): 5 working days → bound 2 × 5 × 22 weeks
     assert v["max_remaining"][0] == 2 * 5 * 22
     # a dropped procedure that ended (P10, 1/5) adds nothing; a new one (P08, from 6/6) only inside its window
     dropped = volume.remaining_volume(d.assign(procedure_code="P10"), cat, ["SCT"], pd.Timestamp("2019-06-30"),
-                                      pd.Timestamp("2018-12-01"), pd.Timestamp("2019-11-30"), w)
+                                      pd.Timestamp("2018-12-01"), pd.Timestamp("2019-11-30"), w, calendar_file=DECISION.calendar_file)
     assert dropped["expected"].sum() == 0
     new = volume.remaining_volume(d.assign(procedure_code="P09"), cat, ["SCT"], pd.Timestamp("2019-06-30"),
-                                  pd.Timestamp("2018-12-01"), pd.Timestamp("2019-11-30"), w)
-    k9 = day_kinds("2019-08-20", "2019-11-30")     # P09 effective 15/8 + 5 days
+                                  pd.Timestamp("2018-12-01"), pd.Timestamp("2019-11-30"), w, calendar_file=DECISION.calendar_file)
+    k9 = day_kinds("2019-08-20", "2019-11-30", DECISION.calendar_file)     # P09 effective 15/8 + 5 days
     assert new["expected"].sum() == pytest.approx((k9["kind"] == "working").sum())
 
 
@@ -289,3 +290,38 @@ def test_track_record_picks_the_nearest_date_and_speaks_vietnamese():
     assert track_record("commune", "2019-10-31", table=t) == {}
     s = track_record_text("district", "2019-09-01", table=t)
     assert "cấp huyện" in s and "0,6 điểm phần trăm" in s and "78%" in s and "mô phỏng" in s
+
+
+def test_jump_mixture_adds_its_variance_on_empty_weeks_by_hand():
+    # one week of data, then three empty weeks: each empty week adds q_level + π·q_jump to the level's
+    # variance (the mixture's moment), the slope being fixed (variance 0, no steps)
+    k = np.zeros((1, 1, 4)); n = np.zeros((1, 1, 4))
+    k[0, 0, 0], n[0, 0, 0] = 30, 100
+    one = np.ones(1)
+    kw = dict(q_noise=0 * one, q_slope=0 * one, slope_mean=0 * one, slope_var=0 * one)
+    first = kalman.kalman_filter(k[:, :, :1], n[:, :, :1], np.zeros((1, 1)), q_level=0.01 * one, **kw)
+    f = kalman.kalman_filter(k, n, np.zeros((1, 1)), q_level=0.01 * one, jump_prob=0.05 * one,
+                             q_jump=0.2 * one, **kw)
+    assert f["P"][0, 0, 0] == pytest.approx(first["P"][0, 0, 0] + 3 * (0.01 + 0.05 * 0.2))
+    assert f["m"][0, 0] == pytest.approx(first["m"][0, 0])
+    # π = 0 is the Gaussian filter exactly
+    g0 = kalman.kalman_filter(k, n, np.zeros((1, 1)), q_level=0.01 * one, **kw)
+    g1 = kalman.kalman_filter(k, n, np.zeros((1, 1)), q_level=0.01 * one, jump_prob=0 * one, q_jump=one, **kw)
+    np.testing.assert_allclose(g0["P"], g1["P"])
+
+
+def test_jump_mixture_follows_a_step_faster_than_small_gaussian_steps():
+    # the logit share steps from −1 to +0.5 at week 15 (200 dossiers a week, expected counts): two weeks
+    # later a filter that allows rare jumps is near the new level, small Gaussian steps still lag behind
+    t = np.arange(17)
+    p = 1 / (1 + np.exp(-np.where(t < 15, -1.0, 0.5)))
+    n = np.full((1, 1, 17), 200.0)
+    k = np.round(n * p)
+    one = np.ones(1)
+    kw = dict(q_level=1e-3 * one, q_noise=0 * one, q_slope=0 * one, slope_mean=0 * one, slope_var=0 * one)
+    gauss = kalman.kalman_filter(k, n, np.zeros((1, 1)), **kw)
+    jumps = kalman.kalman_filter(k, n, np.zeros((1, 1)), jump_prob=0.02 * one, q_jump=0.25 * one, **kw)
+    assert abs(jumps["m"][0, 0] - 0.5) < 0.15
+    assert abs(gauss["m"][0, 0] - 0.5) > 0.5
+    # and the jump model explains these weeks better
+    assert jumps["loglik"][0] > gauss["loglik"][0]

@@ -1,6 +1,7 @@
 """Rates computed by hand on a small, fully known set of dossiers."""
 
 import pandas as pd
+from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import pytest
 
 from _dossier_files import row, write_catalog, write_csv
@@ -15,7 +16,7 @@ ON, DI, PO = "Trực tuyến", "Trực tiếp", "BCCI"
 @pytest.fixture(scope="module")
 def dossiers(tmp_path_factory):
     folder = tmp_path_factory.mktemp("rates")
-    catalog = read_catalog(write_catalog(folder / "catalog.csv"))
+    catalog = read_catalog(write_catalog(folder / "catalog.csv"), DECISION)
     rows = [
         # Sở Tư pháp (40%): Jan 2 online + 1 direct, Feb 1 postal -> 2/4 = 50% -> met
         row("S1", day="07/01/2019", channel=ON), row("S2", day="08/01/2019", channel=ON),
@@ -28,11 +29,11 @@ def dossiers(tmp_path_factory):
         # Huyện Khánh Sơn (30%): only an excluded row (outside the window) -> no rate
         row("K1", unit="575", day="01/12/2019", channel=ON),
     ]
-    return load_dossiers(write_csv(folder / "d.csv", rows), catalog)
+    return load_dossiers(write_csv(folder / "d.csv", rows), catalog, decision=DECISION)
 
 
 def test_unit_rates_by_hand(dossiers):
-    r = unit_rates(dossiers, load_units()).set_index("unit_code")
+    r = unit_rates(dossiers, load_units(DECISION)).set_index("unit_code")
     assert len(r) == 162
     assert (r.loc["STP", "online"], r.loc["STP", "total"], r.loc["STP", "rate"], r.loc["STP", "met"]) == (2, 4, 0.5, True)
     assert (r.loc["SCT", "online"], r.loc["SCT", "total"], r.loc["SCT", "met"]) == (9, 20, True)

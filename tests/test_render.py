@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import teststore
+from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 from chitieu_lib import render, report
 
 AS_OF = "2019-09-30"
@@ -94,7 +95,7 @@ def test_index_lists_the_report_with_its_rate(rendered_district, cli_rates):
 
 
 def test_plan_picks_the_right_notebooks():
-    planned = render.plan(render.load_units(), decision=render.load_decision(), level="all", as_of=AS_OF, processed_dir="/p", out="o")
+    planned = render.plan(render.load_units(DECISION), decision=render.load_decision(), level="all", as_of=AS_OF, processed_dir="/p", out="o")
     names = [p.job.name for p in planned]
     assert names[0] == "tinh/tong-quan"
     assert len(planned) == 1 + 162
@@ -108,7 +109,7 @@ def test_plan_picks_the_right_notebooks():
 def test_unknown_unit_is_a_clear_error():
     from chitieu_lib.errors import InputError
     with pytest.raises(InputError, match="unknown unit code"):
-        render.select_units(render.load_units(), codes=["99999"])
+        render.select_units(render.load_units(DECISION), codes=["99999"])
 
 
 def test_a_failing_report_is_listed_with_why(tmp_path):

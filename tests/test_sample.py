@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from chitieu_lib.decision import REFERENCE_DIR, load_decision
+from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 from chitieu_lib.errors import InputError
 from chitieu_lib.sample import build_plan, generate, true_online_share
 from chitieu_lib.sample.dirt import DIRT, TRUONG_SA
@@ -279,7 +280,7 @@ def test_loader_accounting_equals_the_planted_dirt(sample_dir):
 
     src = json.loads((sample_dir / "source.json").read_text(encoding="utf-8"))
     files = [sample_dir / f["path"] for f in src["files"]]
-    dossiers = ingest.load_dossiers(files, read_catalog(sample_dir / "catalog.csv"))
+    dossiers = ingest.load_dossiers(files, read_catalog(sample_dir / "catalog.csv", DECISION), decision=DECISION)
     acc = ingest.accounting(dossiers).set_index("reason")["rows"]
     got = {r: int(n) for r, n in acc.items() if n}
     assert got == {r: n for r, n in src["expected_accounting"].items() if n}

@@ -8,6 +8,7 @@ import os
 import pandas as pd
 import pytest
 
+from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 from chitieu_lib.bieu06 import write_bieu06
 from chitieu_lib.errors import InputError
 from chitieu_lib.ingest import accounting
@@ -72,7 +73,7 @@ def test_recognise_by_content(tmp_path):
 
 def test_ingest_writes_store_and_accounts_for_every_row(tmp_path):
     raw, out = _raw(tmp_path), tmp_path / "processed"
-    res = ingest(raw, out, log=None)
+    res = ingest(raw, out, decision=DECISION, log=None)
     assert res.status == "written"
     text = "\n".join(res.lines)
     assert "notes.xlsx" in text and "NOT RECOGNISED" in text          # reported, not silently skipped
@@ -108,17 +109,17 @@ def test_ingest_writes_store_and_accounts_for_every_row(tmp_path):
 
 def test_second_run_does_nothing_and_changed_file_is_picked_up(tmp_path):
     raw, out = _raw(tmp_path), tmp_path / "processed"
-    ingest(raw, out, log=None)
+    ingest(raw, out, decision=DECISION, log=None)
     before = _snapshot(out)
-    again = ingest(raw, out, log=None)
+    again = ingest(raw, out, decision=DECISION, log=None)
     assert again.status == "up_to_date" and "up to date" in again.lines[-1]
     assert _snapshot(out) == before                                      # manifest and mtimes unchanged
     # Same content, new mtime: still up to date (the hash decides).
     os.utime(raw / "dossiers_2019_q1.csv", ns=(1, 1))
-    assert ingest(raw, out, log=None).status == "up_to_date"
+    assert ingest(raw, out, decision=DECISION, log=None).status == "up_to_date"
     # Change one file: it is parsed again, the other comes from the cache, duplicates are redone.
     (raw / "dossiers_2019_q2.csv").write_text(Q2.replace("H3,Lê C", "H7,Lê C"), encoding="utf-8")
-    res = ingest(raw, out, log=None)
+    res = ingest(raw, out, decision=DECISION, log=None)
     assert res.status == "written"
     text = "\n".join(res.lines)
     assert "dossiers_2019_q1.csv: unchanged, 6 rows from the cache" in text
@@ -131,18 +132,18 @@ def test_second_run_does_nothing_and_changed_file_is_picked_up(tmp_path):
 
 def test_failure_leaves_previous_store_intact(tmp_path):
     raw, out = _raw(tmp_path), tmp_path / "processed"
-    ingest(raw, out, log=None)
+    ingest(raw, out, decision=DECISION, log=None)
     before = _snapshot(out)
     (raw / "catalog.csv").write_text(CATALOG + "1.001193,Lặp,continuing,,,,\n", encoding="utf-8")
     with pytest.raises(InputError, match="catalog.csv, row 5.*repeats row 2"):
-        ingest(raw, out, log=None)
+        ingest(raw, out, decision=DECISION, log=None)
     assert _snapshot(out) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []   # no temp folder left
 
 
 def test_open_store_default_and_missing(tmp_path, monkeypatch):
     raw, out = _raw(tmp_path), tmp_path / "elsewhere"
-    ingest(raw, out, log=None)
+    ingest(raw, out, decision=DECISION, log=None)
     monkeypatch.setenv("CHITIEU_PROCESSED_DIR", str(out))
     assert open_store().path == out and open_store("").manifest["rows"]["dossiers"] == 9
     with pytest.raises(InputError, match="run `chitieu ingest` first"):

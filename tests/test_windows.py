@@ -1,6 +1,7 @@
 """The windows of Article 2: first and last counted day of each rule, and the days just outside."""
 
 import datetime as dt
+from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 
 import pandas as pd
 import pytest
@@ -24,7 +25,7 @@ CASES = [
 
 @pytest.mark.parametrize("rule, eff, before, first, last, after", CASES, ids=[c[0] for c in CASES])
 def test_window_ends(rule, eff, before, first, last, after):
-    assert window(rule, eff) == (first, last)
+    assert window(rule, eff, DECISION) == (first, last)
 
 
 @pytest.mark.parametrize("rule, eff, before, first, last, after", CASES, ids=[c[0] for c in CASES])
@@ -32,17 +33,17 @@ def test_classify_counts_exactly_the_window(tmp_path, rule, eff, before, first, 
     cat_path = tmp_path / "catalog.csv"
     cat_path.write_text("procedure_code,procedure_name,rule,effective_date\n"
                         f"P1,Thủ tục,{rule},{eff or ''}\n", encoding="utf-8")
-    catalog = read_catalog(cat_path)
+    catalog = read_catalog(cat_path, DECISION)
     days = [before, first, last, after]
     d = pd.DataFrame({"dossier_id": ["a", "b", "c", "d"], "unit_code": ["STP"] * 4,
                       "unit_match": ["ok"] * 4, "procedure_code": ["P1"] * 4,
                       "channel": ["online"] * 4, "received_date": pd.to_datetime(days)})
-    reasons = classify(d, catalog, load_units())["reason"].tolist()
+    reasons = classify(d, catalog, load_units(DECISION))["reason"].tolist()
     assert reasons == ["outside_window", "counted", "counted", "outside_window"]
 
 
 def test_new_rule_with_late_effective_date_is_empty_after_window():
-    start, end = window("new", D(2019, 11, 28))
+    start, end = window("new", D(2019, 11, 28), DECISION)
     assert start == D(2019, 12, 3) and end == D(2019, 11, 30)   # nothing can count
 
 
@@ -60,7 +61,7 @@ def test_bad_catalogue_rows_are_refused_with_row_and_reason(tmp_path, body, row,
     path = tmp_path / "catalog.csv"
     path.write_text("procedure_code,procedure_name,rule,effective_date\n" + body, encoding="utf-8")
     with pytest.raises(InputError) as err:
-        read_catalog(path)
+        read_catalog(path, DECISION)
     assert err.value.row == row and err.value.column == column
     assert words in str(err.value) and str(path) in str(err.value)
 
@@ -69,4 +70,4 @@ def test_catalogue_without_rule_column(tmp_path):
     path = tmp_path / "catalog.csv"
     path.write_text("procedure_code,procedure_name\nP1,x\n", encoding="utf-8")
     with pytest.raises(InputError, match="rule"):
-        read_catalog(path)
+        read_catalog(path, DECISION)

@@ -37,12 +37,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..decision import DEFAULT_DECISION
     from ..store import default_processed_dir, ingest, project_root
 
     guard(args, replaced_dirs=("out",), defaults={"out": default_processed_dir(),
                                                   "raw_dir": project_root() / "data" / "raw" / "sample"})
 
-    result = ingest(args.raw_dir, args.out, decision=args.decision, force=args.force, log=None if args.quiet else print,
+    result = ingest(args.raw_dir, args.out, decision=args.decision or DEFAULT_DECISION, force=args.force, log=None if args.quiet else print,
                     format_name=args.format, unit_map=args.unit_map)
     if args.quiet:   # the summary only: what was written (or that nothing was), and the synthetic note
         for line in result.lines:

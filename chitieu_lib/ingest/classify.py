@@ -96,16 +96,17 @@ def classify(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.DataFrame,
     without a parent), NA where the unit or the procedure is unknown.
 
     >>> import pandas as pd
-    >>> from chitieu_lib.decision import load_units
+    >>> from chitieu_lib.decision import DEFAULT_DECISION, load_decision, load_units
     >>> from chitieu_lib.windows import with_windows
+    >>> dec = load_decision(DEFAULT_DECISION)
     >>> cat = with_windows(pd.DataFrame({"procedure_code": ["T1"], "procedure_name": ["x"],
     ...     "rule": ["continuing"], "effective_date": [""], "field": [""], "authority_level": [""],
-    ...     "online_level": [""]}))
+    ...     "online_level": [""]}), dec)
     >>> d = pd.DataFrame({"dossier_id": ["a", "a", None, "b", "c"],
     ...     "unit_code": ["STP", "STP", "STP", "576", "STP"], "unit_match": ["ok"] * 5,
     ...     "procedure_code": ["T1"] * 5, "channel": ["online"] * 5,
     ...     "received_date": pd.to_datetime(["2019-03-05"] * 4 + ["2019-12-01"])})
-    >>> classify(d, cat, load_units())["reason"].tolist()
+    >>> classify(d, cat, load_units(dec))["reason"].tolist()
     ['counted', 'duplicate', 'missing_id', 'no_target', 'outside_window']
     """
     n = len(dossiers)

@@ -60,7 +60,7 @@ def expand_paths(paths, exclude=(), *, with_origin: bool = False) -> list:
     return files if with_origin else [f for f, _ in files]
 
 
-def read_dossier_file(path: str | Path, units: pd.DataFrame | None = None, *,
+def read_dossier_file(path: str | Path, units: pd.DataFrame, *,
                       header_map: dict | None = None, sheet: str | None = None,
                       source_name: str | None = None, fmt: ExportFormat | None = None,
                       format_name: str | None = None, unit_map: dict | None = None) -> pd.DataFrame:
@@ -74,7 +74,8 @@ def read_dossier_file(path: str | Path, units: pd.DataFrame | None = None, *,
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "d.csv"
     >>> _ = p.write_text("Mã hồ sơ,Họ tên,Cơ quan tiếp nhận,Mã TTHC,Ngày tiếp nhận,Hình thức nộp\\n"
     ...                  "H1,Nguyễn Văn A,UBND TP Nha Trang,T1,05/03/2019 08:30,Trực tuyến\\n", encoding="utf-8")
-    >>> d = read_dossier_file(p)
+    >>> from chitieu_lib.decision import DEFAULT_DECISION, load_decision
+    >>> d = read_dossier_file(p, load_units(load_decision(DEFAULT_DECISION)))
     >>> r = d.iloc[0]
     >>> int(r.source_row), r.unit_code, str(r.received_date.date()), r.channel
     (2, '568', '2019-03-05', 'online')
@@ -290,7 +291,8 @@ def load_dossiers(paths, catalog, units: pd.DataFrame | None = None, *, header_m
     (:func:`chitieu_lib.ingest.units.read_unit_map`).
 
     ``catalog`` is a frame from :func:`chitieu_lib.windows.read_catalog` or a path to a catalogue
-    CSV. Returns the dossier table of docs/architecture.md, one row per input data row.
+    CSV (read for ``decision``). Returns the dossier table of docs/architecture.md, one row per
+    input data row. ``units`` or ``decision`` is needed: the registry is the decision's.
     """
     if not isinstance(catalog, pd.DataFrame):
         catalog = read_catalog(catalog, decision)

@@ -4,8 +4,10 @@ A name resolves only when exactly one unit fits it. Bare "Vạn Thắng" fits Ph
 (Nha Trang) and Xã Vạn Thắng (Vạn Ninh): it is ``ambiguous``, never guessed; a qualifier naming
 the district settles it.
 
+>>> from chitieu_lib.decision import DEFAULT_DECISION, load_decision, load_units
+>>> units = load_units(load_decision(DEFAULT_DECISION))
 >>> r = resolve_names(["22516", "UBND xã Vạn Thắng - H. Vạn Ninh", "Xã Vạn Thắng, huyện Vạn Ninh",
-...                    "Vạn Thắng", "UBND TP Nha Trang", "Sở Tư pháp", "Khánh Vĩnh", "Xã Không Có"])
+...                    "Vạn Thắng", "UBND TP Nha Trang", "Sở Tư pháp", "Khánh Vĩnh", "Xã Không Có"], units)
 >>> r["unit_code"].fillna("-").tolist()
 ['22516', '22516', '22516', '-', '568', 'STP', '-', '-']
 >>> r["unit_match"].tolist()
@@ -26,7 +28,6 @@ import pandas as pd
 import pyarrow as pa
 
 from ..text import fold
-from ..decision import load_units
 from .format import ExportFormat, load_format
 from .dates import by_unique, take_back
 from .messages import short
@@ -153,7 +154,8 @@ class UnitResolver:
     """The one unit resolver of the kit (dossiers, Biểu 06, flat aggregates): a registry, the
     export format's name vocabulary and an optional unit map (:func:`read_unit_map`).
 
-    >>> r = unit_resolver()
+    >>> from chitieu_lib.decision import DEFAULT_DECISION, load_decision, load_units
+    >>> r = unit_resolver(load_units(load_decision(DEFAULT_DECISION)))
     >>> r.resolve("UBND TP Nha Trang"), r.resolve("Vạn Thắng"), r.resolve("Vạn Thắng", parent="571")
     (('568', 'ok'), (None, 'ambiguous'), ('22516', 'ok'))
     """
@@ -172,12 +174,10 @@ class UnitResolver:
                            self.parents, parent)
 
 
-def unit_resolver(units: pd.DataFrame | None = None, fmt: ExportFormat | None = None,
+def unit_resolver(units: pd.DataFrame, fmt: ExportFormat | None = None,
                   unit_map: dict | None = None) -> UnitResolver:
-    """A :class:`UnitResolver` for a registry (default: the decision's units)."""
-    from ..decision import load_units
+    """A :class:`UnitResolver` for a registry (the decision's units: ``load_units(decision)``)."""
     fmt = fmt or load_format()
-    units = load_units() if units is None else units
     codes, keys, vocab = _resolver(_units_key(units), fmt)
     unit_codes = units["unit_code"].astype(str)
     return UnitResolver(codes=codes, keys=keys, vocab=vocab,
@@ -197,7 +197,7 @@ def _units_key(units: pd.DataFrame) -> tuple:
     return tuple(map(tuple, cols.to_numpy()))
 
 
-def resolve_units(values: pa.Array, units: pd.DataFrame | None = None,
+def resolve_units(values: pa.Array, units: pd.DataFrame,
                   fmt: ExportFormat | None = None, unit_map: dict | None = None) -> pd.DataFrame:
     """Per row: ``unit_code`` (str, NA if unresolved) and ``unit_match`` (ok/unknown/ambiguous).
     Works on distinct values only. ``unit_map``: see :func:`read_unit_map`."""
@@ -214,7 +214,7 @@ def resolve_units(values: pa.Array, units: pd.DataFrame | None = None,
     })
 
 
-def read_unit_map(path: str | Path, units: pd.DataFrame | None = None) -> dict:
+def read_unit_map(path: str | Path, units: pd.DataFrame) -> dict:
     """A unit map file: a CSV (UTF-8) with the columns ``unit`` (a code or a name as the exports
     write it, e.g. the national agency code ``000.00.17.H34``) and ``unit_code`` (a code of the
     registry). Returns {key: unit_code} with each key both upper-cased and folded. A code the
@@ -222,16 +222,15 @@ def read_unit_map(path: str | Path, units: pd.DataFrame | None = None) -> dict:
     naming the row. Values not listed stay unresolved (``unknown_unit``), never guessed.
 
     >>> import tempfile, pathlib
+    >>> from chitieu_lib.decision import DEFAULT_DECISION, load_decision, load_units
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "units.csv"
     >>> _ = p.write_text("unit,unit_code\\n000.00.17.H34,571\\n", encoding="utf-8")
-    >>> read_unit_map(p)["000.00.17.H34"]
+    >>> read_unit_map(p, load_units(load_decision(DEFAULT_DECISION)))["000.00.17.H34"]
     '571'
     """
-    from ..decision import load_units
     path = Path(path)
     if not path.is_file():
         raise InputError("unit map file not found", path=path)
-    units = load_units() if units is None else units
     known = set(units["unit_code"].astype(str))
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -262,6 +261,6 @@ def read_unit_map(path: str | Path, units: pd.DataFrame | None = None) -> dict:
     return out
 
 
-def resolve_names(texts: list, units: pd.DataFrame | None = None) -> pd.DataFrame:
+def resolve_names(texts: list, units: pd.DataFrame) -> pd.DataFrame:
     """:func:`resolve_units` for a plain list (handy in a notebook)."""
     return resolve_units(pa.array(texts, type=pa.string()), units)

@@ -53,6 +53,7 @@ NEWTON = 4                         # Newton steps per week for the week's level
 MIN_GROUP = 4                      # units needed to estimate a group's prior
 LEVEL_SD_FLOOR = 0.15              # never shrink a current level harder than this
 SLOPE_SD_FLOOR = 0.003
+SLOPE_MEAN_PROVINCE = True         # slope prior mean pooled over all units, not per level
 
 
 def expit(x):
@@ -195,7 +196,8 @@ def kalman_filter(k, n, off, *, q_level, q_noise, q_slope, slope_mean, slope_var
         Pj[:, 0, 0] += q_jump
         m0, P0, ll0 = _update(m, P, kt, nt, off, q_noise, has)
         m1, P1, ll1 = _update(m, Pj, kt, nt, off, q_noise, has)
-        a0, a1 = np.log1p(-jump_prob) + ll0, np.log(jump_prob) + ll1
+        with np.errstate(divide="ignore"):
+            a0, a1 = np.log1p(-jump_prob) + ll0, np.log(jump_prob) + ll1
         top = np.maximum(a0, a1)
         tot = top + np.log(np.exp(a0 - top) + np.exp(a1 - top))
         w1 = np.where(has, np.exp(a1 - tot), jump_prob)
@@ -237,9 +239,10 @@ def choose_hyper(k, n, off, groups, has) -> dict:
         pool = members & has if (members & has).sum() >= MIN_GROUP else has
         pools.append((members, pool))
     # second stage: jump options at each level's best (q_ε, q_b)
-    extra = sorted({(ql, grid[int(np.argmax(ll[:, pool].sum(axis=1)))][1],
-                     grid[int(np.argmax(ll[:, pool].sum(axis=1)))][2], pj, qj)
-                    for _, pool in pools if pool.any() for ql in GRID_LEVEL for pj, qj in GRID_JUMP})
+    # (jumps take over part of the steps: only q_ℓ up to the Gaussian best)
+    best0 = [grid[int(np.argmax(ll[:, pool].sum(axis=1)))] for _, pool in pools if pool.any()]
+    extra = sorted({(ql, b[1], b[2], pj, qj) for b in best0 for ql in GRID_LEVEL if ql <= b[0]
+                    for pj, qj in GRID_JUMP})
     if extra:
         grid, ll = grid + extra, np.concatenate([ll, run(extra)])
     for members, pool in pools:
@@ -294,6 +297,11 @@ def fit_state_space(k, n, groups: pd.DataFrame) -> dict:
     lik_prec = np.maximum(1 / first["P"][:, 1, 1] - 1 / SLOPE0_SD ** 2, 1e-6)
     s_est = first["m"][:, 1] / first["P"][:, 1, 1] / lik_prec
     s_mean, s_var = _eb(s_est, 1 / lik_prec, _pools(groups, has, ["level"]), SLOPE_SD_FLOOR)
+    if SLOPE_MEAN_PROVINCE and has.sum() >= 2:
+        # the prior mean from all units (precision-weighted: the busy units lead), the spread by level:
+        # a commune's few dossiers give a slope biased towards 0 (the filter lags on thin weeks)
+        mu_all, _ = dersimonian_laird(s_est[has], 1 / lik_prec[has])
+        s_mean[:] = mu_all
     fit = kalman_filter(k, n, off, **hyper, slope_mean=s_mean, slope_var=s_var)
     # the group's current level as one more observation of each unit's level
     l_mean, l_var = _eb(fit["m"][:, 0], fit["P"][:, 0, 0], _pools(groups, has, ["level", "target"]),

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from ..calendar import day_kinds
-from ..decision import load_decision, load_units
+from ..decision import load_units
+from ..sample.year import sample_decision   # the simulated years are 2019 Khánh Hòa years
 from ..windows import with_windows
 
 KIND_WEIGHT = {"working": 1.0, "saturday": 0.3, "closed": 0.02}
@@ -39,7 +40,7 @@ def synthetic_catalog() -> pd.DataFrame:
     cat = pd.DataFrame(rows, columns=["procedure_code", "procedure_name", "rule", "effective_date"])
     for col in ("field", "authority_level", "online_level"):
         cat[col] = ""
-    return with_windows(cat)
+    return with_windows(cat, sample_decision())
 
 
 def _path(rng, dynamics, n_weeks, slope_mean, slope_sd, drift_sd, jump_rate, jump_sd, ar, ar_sd):
@@ -79,13 +80,13 @@ def synthetic_year(units: pd.DataFrame | None = None, *, n_units: int | None = N
     if dynamics not in ("trend", "steps", "revert", "flat"):
         raise ValueError("dynamics must be 'trend', 'steps', 'revert' or 'flat'")
     rng = np.random.default_rng(seed)
-    d = load_decision()
-    units = load_units() if units is None else units
+    d = sample_decision()
+    units = load_units(d) if units is None else units
     units = units[units["target"].notna()].reset_index(drop=True)
     if n_units is not None:
         units = units.iloc[rng.choice(len(units), size=n_units, replace=False)].reset_index(drop=True)
     cat = synthetic_catalog()
-    days = day_kinds(d.window_start - pd.Timedelta(days=0), d.window_end)
+    days = day_kinds(d.window_start, d.window_end, d.calendar_file)
     day_w = days["kind"].map(KIND_WEIGHT).to_numpy()
     week = (np.arange(len(days)) // 7)
     n_weeks = week.max() + 1

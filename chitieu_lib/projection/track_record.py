@@ -22,6 +22,7 @@ import pandas as pd
 
 from .. import vi
 from ..decision import load_units
+from ..sample.year import sample_decision   # the simulated worlds are drawn for it
 
 TRACK_RECORD_FILE = Path(__file__).resolve().parent.parent / "data" / "projection_track_record.csv"
 LEVEL_WORDS = {"department": "sở, ban, ngành", "district": "cấp huyện", "commune": "cấp xã"}
@@ -30,7 +31,7 @@ LEVEL_WORDS = {"department": "sở, ban, ngành", "district": "cấp huyện", "
 def track_record_table(detail: pd.DataFrame) -> pd.DataFrame:
     """Model rows of a world backtest → level, as_of, n, mae, coverage80, brier (pooled over worlds, seeds)."""
     m = detail[detail["method"] == "model"]
-    level = m["unit_code"].astype(str).map(load_units().set_index("unit_code")["level"])
+    level = m["unit_code"].astype(str).map(load_units(sample_decision()).set_index("unit_code")["level"])
     d = m.assign(level=level.to_numpy(), abs_err=(m["projected_rate"] - m["final_rate"]).abs(),
                  covered=((m["final_rate"] >= m["projected_low"]) & (m["final_rate"] <= m["projected_high"])),
                  sq=(m["p_meet"] - m["final_met"].astype(float)) ** 2)

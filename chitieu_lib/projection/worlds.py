@@ -39,7 +39,8 @@ import numpy as np
 import pandas as pd
 
 from ..calendar import day_kinds
-from ..decision import load_decision, load_units
+from ..decision import load_units
+from ..sample.year import sample_decision   # the simulated years are 2019 Khánh Hòa years
 from .synthetic import BASE_VOLUME, KIND_WEIGHT, synthetic_catalog
 
 WORLDS = ("campaign", "drift_jumps", "new_procedure", "tet", "province")
@@ -168,13 +169,13 @@ def world_year(world: str, seed: int, *, units: pd.DataFrame | None = None, n_un
         raise ValueError(f"world must be one of {WORLDS}")
     p = WORLD_PARAMS[world]
     rng = np.random.default_rng([seed, WORLDS.index(world)])
-    d = load_decision()
-    units = load_units() if units is None else units
+    d = sample_decision()
+    units = load_units(d) if units is None else units
     units = units[units["target"].notna()].reset_index(drop=True)
     if n_units is not None:
         units = units.iloc[np.sort(rng.choice(len(units), size=n_units, replace=False))].reset_index(drop=True)
     cat = synthetic_catalog()
-    days = day_kinds(d.window_start, d.window_end)
+    days = day_kinds(d.window_start, d.window_end, d.calendar_file)
     week = np.arange(len(days)) // 7
     lam = _volume_rates(rng, units, days, cat, p, volume_scale)
     off = _offsets(rng, len(units), cat, p)

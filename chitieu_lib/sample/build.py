@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..decision import load_decision
+from .year import sample_decision
 from ..errors import InputError
 from .catalog import catalog_frame
 from .dirt import REASONS, planted_counts
@@ -76,7 +76,7 @@ def generate(out_dir: str | Path = "data/raw/sample", *, seed: int = 2019, scale
         written = write_sample_workbooks(out)
         log(f"bieu06: {len(written)} files")
 
-    d = load_decision()
+    d = sample_decision()
     units = plan.units.assign(online=unit_online, total=unit_total)
     by_level = units.groupby("level")[["online", "total"]].sum()
     source = {

@@ -28,6 +28,7 @@ from ..atomic import staged as atomic  # the kit's one writer (temporary file, t
 from ..windows import window
 from .catalog import NOT_IN_CATALOGUE, PHONG
 from .dirt import (DIRT, REASON_CODE, REASONS, TRUONG_SA, duplicate_order, pick_rows)
+from .year import sample_decision
 from .dossiers import LEVELS, ORIGIN, QUARTERS, draw_chunk
 from .profiles import Plan
 
@@ -172,7 +173,7 @@ def _window_reasons(plan: Plan, proc: np.ndarray, day: np.ndarray) -> np.ndarray
     """counted, or outside_window when the day is outside the procedure's Article 2 window."""
     first, last = [], []
     for rule, eff in zip(plan.procs["rule"], plan.procs["effective_date"]):
-        start, end = window(rule, dt.date.fromisoformat(eff) if eff else None)
+        start, end = window(rule, dt.date.fromisoformat(eff) if eff else None, sample_decision())
         first.append((np.datetime64(start) - ORIGIN).astype(int))
         last.append((np.datetime64(end) - ORIGIN).astype(int))
     offset = (plan.days.to_numpy().astype("datetime64[D]") - ORIGIN).astype(int)[day]

@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from ..calendar import day_kinds
-from ..decision import load_decision, load_units
+from ..decision import load_units
+from .year import sample_decision
 from .catalog import PHONG_OFFSET, procedure_table
 
 LETTER_934 = pd.Timestamp("2019-05-03")   # Vạn Ninh's letter passing the targets down
@@ -151,9 +152,9 @@ def _shape(days: pd.DatetimeIndex, kind: str, size: float, when) -> np.ndarray:
 def build_plan(seed: int) -> Plan:
     """The seeded plan of the sample year (cached per seed; treat it as read-only)."""
     rng = np.random.default_rng([seed, 0])
-    d = load_decision()
+    d = sample_decision()
     days = pd.date_range(d.window_start, d.window_end, freq="D")
-    kinds = day_kinds(days[0], days[-1])["kind"].to_numpy()
+    kinds = day_kinds(days[0], days[-1], d.calendar_file)["kind"].to_numpy()
     all_units = load_units(d)
     units = all_units[all_units["target"].notna()].reset_index(drop=True).copy()
     districts = dict(zip(all_units.loc[all_units["level"] == "district", "unit_code"],

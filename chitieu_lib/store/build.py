@@ -22,7 +22,7 @@ from ..aggregate import classify_aggregates, empty_aggregates, read_flat_csv, un
 from ..atomic import remove_leftover_dirs
 from ..bieu06 import bieu06_to_aggregates, check_bieu06, read_bieu06
 from ..contracts import check_stored
-from ..decision import DEFAULT_DECISION, Decision, load_decision, load_units
+from ..decision import Decision, load_decision, load_units
 from ..errors import InputError
 from ..ingest import classify, read_dossier_file
 from ..ingest.accounting import EXAMPLES, join_examples
@@ -73,12 +73,12 @@ def _hash_inputs(files: list[RawFile], previous: dict | None) -> list[dict]:
 
 
 def ingest(raw_dir: str | Path | None = None, out_dir: str | Path | None = None, *,
-           decision: Decision | str | Path | None = None, force: bool = False, log=print,
+           decision: Decision | str | Path, force: bool = False, log=print,
            format_name: str | None = None, unit_map: str | Path | None = None) -> IngestResult:
     """Read everything under ``raw_dir`` once and write the processed store ``out_dir``.
 
-    ``decision`` (a :class:`Decision` or its file; default Decision 817/QĐ-UBND of 2019)
-    travels with the data: the store keeps a copy of its file and of the registry and
+    ``decision`` (a :class:`Decision` or its file; ``chitieu ingest`` passes 817/QĐ-UBND of 2019
+    when ``--decision`` is not given) travels with the data: the store keeps a copy of its file and of the registry and
     calendar it names, and every report on this store quotes that decision.
 
     ``format_name`` forces an export profile on every dossier file (default: recognised per file);
@@ -100,7 +100,7 @@ def ingest(raw_dir: str | Path | None = None, out_dir: str | Path | None = None,
             log(text)
 
     if not isinstance(decision, Decision):
-        decision = load_decision(decision or DEFAULT_DECISION)
+        decision = load_decision(decision)
     reading = reading_options(format_name, unit_map)
     previous = read_manifest(out_dir)
     same_kit = previous and previous.get("kit_version") == __version__ and not force
@@ -198,7 +198,7 @@ def _build(raw_dir: Path, out_dir: Path, tmp: Path, files: list[RawFile], inputs
         agg_frames.append(flat)
         rows_per_file[f.rel] = len(flat)
     aggregates = pd.concat(agg_frames, ignore_index=True) if agg_frames else empty_aggregates()
-    aggregates = classify_aggregates(aggregates, catalog)
+    aggregates = classify_aggregates(aggregates, catalog, decision=decision)
     if len(aggregates):
         accounting.append(_acc_frame(aggregates, None, kinds={f.rel: f.kind for f in files}))
     if problems:

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import contracts
+from .contracts import USER_UNITS, check_file
 from .errors import InputError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -32,7 +34,7 @@ DEFAULT_DECISION = DECISIONS_DIR / "817-QD-UBND-2019.toml"
 
 UNIT_COLUMNS = ["unit_code", "unit_name", "level", "division_type", "parent_code",
                 "target_group", "target"]
-LEVELS = ("department", "district", "commune")
+LEVELS = contracts.LEVELS      # department, district, commune
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: cached per loaded file
@@ -113,6 +115,8 @@ def read_decision(path: str | Path | None = None) -> Decision:
     if missing:
         raise InputError(f"decision file lacks {missing}; see chitieu_lib/data/decisions/TEMPLATE.toml",
                          path=path)
+    if raw["number"] == "TEMPLATE":
+        raise InputError("this is the template, not a decision: copy it and fill it in", path=path)
     win = raw["window"]
     missing = [k for k in ("start", "end", "grace_days", "continuing", "new", "dropped") if k not in win]
     if missing:
@@ -224,14 +228,16 @@ def load_units(decision: Decision | None = None, path: str | Path | None = None)
     target_group (the clause of Article 1), target (a fraction, 0.45 = 45%).
     ``path`` reads a user's own registry CSV with the same columns instead.
 
-    >>> u = load_units()
+    >>> u = load_units(load_decision(DEFAULT_DECISION))
     >>> row = u.set_index("unit_code").loc["22516"]
     >>> row.unit_name, row.parent_code, float(row.target)
     ('Xã Vạn Thắng', '571', 0.25)
     """
     if path is not None:
         return read_units_csv(path)
-    return _units_cached(decision or load_decision()).copy()
+    if decision is None:
+        raise TypeError("load_units needs the decision whose registry to read (or a units file path)")
+    return _units_cached(decision).copy()
 
 
 def read_units_csv(path: str | Path) -> pd.DataFrame:
@@ -246,18 +252,9 @@ def read_units_csv(path: str | Path) -> pd.DataFrame:
     for col in UNIT_COLUMNS:
         if col not in units.columns:
             units[col] = ""
+    check_file(units, USER_UNITS, path, key="unit_code")   # every failure of the file at once
     target = pd.to_numeric(units["target"].replace("", None), errors="coerce")
-    bad = units["target"].ne("") & target.isna()
-    if bad.any():
-        row = int(bad.to_numpy().nonzero()[0][0]) + 2
-        raise InputError(f"target '{units['target'][row - 2]}' is not a number", path=path, row=row,
-                         column="target")
     units["target"] = target.where(target <= 1, target / 100)  # accept 45 as well as 0.45
-    bad_level = ~units["level"].isin(LEVELS)
-    if bad_level.any():
-        row = int(bad_level.to_numpy().nonzero()[0][0]) + 2
-        raise InputError(f"level '{units['level'][row - 2]}' is not one of {list(LEVELS)}",
-                         path=path, row=row, column="level")
     return units[UNIT_COLUMNS]
 
 

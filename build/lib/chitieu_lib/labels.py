@@ -23,6 +23,10 @@ LEVELS = {"province": "Toàn tỉnh", "department": "Sở, ban, ngành", "distri
 LEVELS_SHORT = {"department": "Sở, ban", "district": "Huyện", "commune": "Xã"}
 LEVELS_FORM = {"department": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
 
+# The rules of Article 2 for a procedure's counting window (chitieu_lib.windows reads them).
+RULES = {"continuing": "tiếp tục được công bố", "new": "công bố lần đầu trong năm",
+         "dropped": "không còn được công bố"}
+
 CHANNELS = {"online": "Trực tuyến", "direct": "Trực tiếp", "postal": "Bưu chính"}
 
 # Projection statuses (chitieu_lib.projection.status computes the keys).

@@ -43,32 +43,44 @@ FOOTER_TEMPLATE = ('<div style="font-family: DejaVu Sans, sans-serif; font-size:
                    '<span class="totalPages"></span></div>')
 
 
-def print_pdfs(pages: list[tuple[Path, str]], as_of, log=print) -> list[Path]:
-    """Print each ``(html_path, unit name)`` to ``html_path.with_suffix('.pdf')``; the PDFs written."""
+def print_pdfs(pages: list[tuple[Path, str]], as_of, log=print, browser=None) -> list[Path]:
+    """Print each ``(html_path, unit name)`` to ``html_path.with_suffix('.pdf')``; the PDFs written.
+
+    ``browser``: a playwright Chromium already running (tests); else one is started and closed.
+    """
     if not pages:
         return []
+    if browser is not None:
+        return _print_all(browser, pages, as_of, log)
     from playwright.sync_api import sync_playwright  # lazy: only --pdf needs a browser
 
-    written = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
-            for html_path, unit in pages:
-                target = Path(html_path).with_suffix(".pdf")
-                tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-                try:
-                    page.goto(Path(html_path).resolve().as_uri())
-                    page.wait_for_load_state("load")
-                    page.pdf(path=str(tmp), format="A4", print_background=True, display_header_footer=True,
-                             header_template=header_template(unit, as_of), footer_template=FOOTER_TEMPLATE,
-                             margin={"top": "16mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
-                             prefer_css_page_size=True)
-                    os.replace(tmp, target)
-                finally:
-                    tmp.unlink(missing_ok=True)
-                written.append(target)
+            return _print_all(browser, pages, as_of, log)
         finally:
             browser.close()
+
+
+def _print_all(browser, pages, as_of, log) -> list[Path]:
+    written = []
+    page = browser.new_page()
+    try:
+        for html_path, unit in pages:
+            target = Path(html_path).with_suffix(".pdf")
+            tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+            try:
+                page.goto(Path(html_path).resolve().as_uri())
+                page.wait_for_load_state("load")
+                page.pdf(path=str(tmp), format="A4", print_background=True, display_header_footer=True,
+                         header_template=header_template(unit, as_of), footer_template=FOOTER_TEMPLATE,
+                         margin={"top": "16mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
+                         prefer_css_page_size=True)
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
+            written.append(target)
+    finally:
+        page.close()
     log(f"chitieu render: {len(written)} PDF(s) written")
     return written

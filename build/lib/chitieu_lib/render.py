@@ -25,6 +25,7 @@ import html
 from importlib import resources
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from .decision import DEFAULT_DECISION, load_decision, load_units  # noqa: F401 
 from .engine import Job, run_jobs
 from .errors import InputError
 from .pdf import print_pdfs
+from .report.views import share_projections
 from .store import default_processed_dir, open_store
 from .windows import as_of_warnings
 
@@ -459,13 +461,20 @@ def check_since(since, as_of: str, decision) -> str:
 def render(*, level="all", codes=None, as_of=None, processed_dir=None, out="outputs", workers=None,
            resume=False, progress=True, engine="warm", executor="local", scheduler=None,
            cell_timeout=600, decision_file=None, previous_dir=None, since=None, pdf=False,
-           log=print) -> tuple[list[dict], Path]:
+           log=print, timings=None) -> tuple[list[dict], Path]:
     """Render the chosen reports and the index; return (index rows, index path).
 
     ``decision_file``: refused unless it is the store's; ``previous_dir``: last year's
     store (year-over-year lines); ``since``: the last meeting's day (change sections);
-    ``pdf``: print each report to ``CODE.pdf`` beside its HTML.
+    ``pdf``: print each report to ``CODE.pdf`` beside its HTML. ``timings``: a dict
+    filled with seconds per phase (``timing_lines`` prints it).
+
+    What every report shares (the province-wide projection at ``as_of``, and at
+    ``since``) is computed once, while the kernels start, and kept in the store folder
+    (:func:`chitieu_lib.report.views.share_projections`); the kernels read it.
     """
+    timings = {} if timings is None else timings
+    clock = time.perf_counter()
     processed = Path(processed_dir) if processed_dir else default_processed_dir()
     store = open_store(processed)
     check_decision(store, decision_file)
@@ -479,15 +488,24 @@ def render(*, level="all", codes=None, as_of=None, processed_dir=None, out="outp
                    processed_dir=processed, out=out, extra=extra)
     for p in planned:
         p.job.out_html.parent.mkdir(parents=True, exist_ok=True)
+    clock = _lap(timings, "open store, plan", clock)
     log(f"chitieu render: {len(planned)} report(s), as of {as_of}, data {processed} -> {out}/")
     warnings = as_of_warnings(as_of, store.decision)
     for w in warnings:
         log(f"chitieu render: warning: {w}")
+    engine_timings: dict = {}
+
+    def share():
+        timings["shared projections"] = share_projections(store, [as_of, since])
+
     kwargs = dict(engine=engine, workers=workers, cell_timeout=cell_timeout, resume=resume,
-                  progress=progress, executor=executor)
+                  progress=progress, executor=executor, prepare=share, timings=engine_timings)
     if scheduler is not None:
         kwargs["scheduler"] = scheduler
     results = run_jobs([p.job for p in planned], **kwargs)
+    timings["engine"] = engine_timings
+    timings["jobs"] = [r.timings for r in results if not r.skipped]
+    clock = time.perf_counter()
     # Each report's tables were written by the engine with its notebook and HTML (report_tables).
     results = list(results)
     # The index's figures come from the same functions as the reports.
@@ -503,5 +521,56 @@ def render(*, level="all", codes=None, as_of=None, processed_dir=None, out="outp
     failures = [r for r in rows if not r["ok"]]
     index = write_index(out, rows, as_of=as_of, manifest=store.manifest, failures=len(failures),
                         decision=store.decision, warnings=warnings)
+    _lap(timings, "index" + (", pdf" if pdf else ""), clock)
     log(f"chitieu render: {len(rows) - len(failures)} of {len(rows)} report(s) written; index: {index}")
     return rows, index
+
+
+# --------------------------------------------------------------------------- timings
+
+def _lap(timings: dict, name: str, since: float) -> float:
+    now = time.perf_counter()
+    timings[name] = timings.get(name, 0.0) + now - since
+    return now
+
+
+def timing_lines(timings: dict, total: float | None = None) -> list[str]:
+    """The start-up and per-report breakdown of one ``render`` (``chitieu render --timings``).
+
+    >>> t = {"start-up": 0.5, "open store, plan": 0.1, "engine": {"workers": 1, "start workers": 0.2,
+    ...      "shared work": 1.0, "reports": 2.0}, "shared projections": {"2019-09-30": "read"},
+    ...      "jobs": [{"kernel": 1.0, "execute": 0.6, "html": 0.2, "write": 0.1}], "index": 0.05}
+    >>> print("\\n".join(timing_lines(t)))
+    chitieu render: timings (seconds)
+      start-up (interpreter, imports)         0.50
+      open store, plan                        0.10
+      start 1 worker(s) (kernels boot on)     0.20
+      shared projections                      1.00  2019-09-30: read
+      reports                                 2.00  1 run on 1 worker(s)
+        waiting for kernel start (max)        1.00
+        per report: execute 0.60, html 0.20, write 0.10
+      index                                   0.05
+    """
+    engine = timings.get("engine", {})
+    jobs = timings.get("jobs", [])
+    rows = [("start-up (interpreter, imports)", timings.get("start-up"), ""),
+            ("open store, plan", timings.get("open store, plan"), ""),
+            (f"start {engine.get('workers', 0)} worker(s) (kernels boot on)", engine.get("start workers"), ""),
+            ("shared projections", engine.get("shared work"),
+             ", ".join(f"{d}: {how}" for d, how in timings.get("shared projections", {}).items())),
+            ("reports", engine.get("reports"), f"{len(jobs)} run on {engine.get('workers', 0)} worker(s)")]
+    lines = ["chitieu render: timings (seconds)"]
+    for name, seconds, note in rows:
+        if seconds is not None:
+            lines.append(f"  {name:<38}{seconds:6.2f}" + (f"  {note}" if note else ""))
+        if name == "reports" and jobs:
+            lines.append(f"    {'waiting for kernel start (max)':<36}{max(j.get('kernel', 0) for j in jobs):6.2f}")
+            steps = [k for k in ("reset", "execute", "html", "write") if any(k in j for j in jobs)]
+            lines.append("    per report: " + ", ".join(
+                f"{k} {sum(j.get(k, 0) for j in jobs) / len(jobs):.2f}" for k in steps))
+    for name in ("index", "index, pdf"):
+        if name in timings:
+            lines.append(f"  {name:<38}{timings[name]:6.2f}")
+    if total is not None:
+        lines.append(f"  {'total':<38}{total:6.2f}")
+    return lines

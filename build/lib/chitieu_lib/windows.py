@@ -21,9 +21,11 @@ procedure took effect; for ``dropped``, the day the 2019 list decision took
 effect. A ``new`` procedure effective on 2019-06-01 counts from 2019-06-06.
 
 >>> import datetime as dt
->>> window("new", dt.date(2019, 6, 1))
+>>> from chitieu_lib.decision import DEFAULT_DECISION
+>>> d = load_decision(DEFAULT_DECISION)
+>>> window("new", dt.date(2019, 6, 1), d)
 (datetime.date(2019, 6, 6), datetime.date(2019, 11, 30))
->>> window("dropped", dt.date(2019, 4, 1))
+>>> window("dropped", dt.date(2019, 4, 1), d)
 (datetime.date(2018, 12, 1), datetime.date(2019, 4, 1))
 """
 
@@ -34,19 +36,20 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import contracts
+from .contracts import USER_CATALOG, check_file
 from .decision import Decision, load_decision
 from .errors import InputError
 
-RULES = ("continuing", "new", "dropped")
+RULES = contracts.RULES     # continuing, new, dropped
 CATALOG_COLUMNS = ["procedure_code", "procedure_name", "rule", "effective_date", "field",
                    "authority_level", "online_level"]
 REQUIRED_COLUMNS = ["procedure_code", "procedure_name", "rule"]
 
 
-def window(rule: str, effective_date: dt.date | None = None,
-           decision: Decision | None = None) -> tuple[dt.date, dt.date]:
+def window(rule: str, effective_date: dt.date | None, decision: Decision) -> tuple[dt.date, dt.date]:
     """First and last counted day (inclusive) for a procedure of this rule."""
-    d = decision or load_decision()
+    d = decision
     if rule == "continuing":
         return d.window_start, d.window_end
     if effective_date is None:
@@ -58,7 +61,7 @@ def window(rule: str, effective_date: dt.date | None = None,
     raise ValueError(f"unknown rule '{rule}'; expected one of {RULES}")
 
 
-def read_catalog(path: str | Path, decision: Decision | None = None) -> pd.DataFrame:
+def read_catalog(path: str | Path, decision: Decision) -> pd.DataFrame:
     """Read and check a catalogue CSV; add each procedure's window.
 
     Returns one row per procedure with the columns of ``CATALOG_COLUMNS`` plus
@@ -86,33 +89,14 @@ def read_catalog(path: str | Path, decision: Decision | None = None) -> pd.DataF
     return with_windows(cat, decision, path=path)
 
 
-def with_windows(catalog: pd.DataFrame, decision: Decision | None = None,
-                 path: object = "catalogue") -> pd.DataFrame:
+def with_windows(catalog: pd.DataFrame, decision: Decision, path: object = "catalogue") -> pd.DataFrame:
     """Check a catalogue frame (string columns) row by row and add window_start/window_end."""
-    d = decision or load_decision()
-    starts, ends, effective, seen = [], [], [], {}
-    for i, rec in enumerate(catalog.to_dict("records")):
-        row = i + 2
-        code, rule, eff_text = rec["procedure_code"], rec["rule"].lower(), rec["effective_date"]
-        if not code:
-            raise InputError("procedure_code is empty", path=path, row=row, column="procedure_code")
-        if code in seen:
-            raise InputError(f"procedure_code '{code}' repeats row {seen[code]}", path=path, row=row,
-                             column="procedure_code")
-        seen[code] = row
-        if rule not in RULES:
-            raise InputError(f"rule '{rec['rule']}' is not one of {list(RULES)}", path=path, row=row,
-                             column="rule")
-        eff = None
-        if eff_text:
-            try:
-                eff = dt.date.fromisoformat(eff_text)
-            except ValueError:
-                raise InputError(f"effective_date '{eff_text}' is not an ISO date (YYYY-MM-DD)",
-                                 path=path, row=row, column="effective_date") from None
-        elif rule != "continuing":
-            raise InputError(f"rule '{rule}' needs an effective_date (Article 2)", path=path, row=row,
-                             column="effective_date")
+    d = decision
+    check_file(catalog.reset_index(drop=True), USER_CATALOG, path, key="procedure_code")  # all at once
+    starts, ends, effective = [], [], []
+    for rec in catalog.to_dict("records"):
+        rule, eff_text = rec["rule"].lower(), rec["effective_date"]
+        eff = dt.date.fromisoformat(eff_text) if eff_text else None
         start, end = window(rule, eff, d)
         starts.append(start), ends.append(end), effective.append(eff)
     out = catalog.copy()

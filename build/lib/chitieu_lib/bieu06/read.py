@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 
 from ..aggregate import COUNTED, parse_count, parse_day, resolve_unit, unit_lookup
-from ..decision import load_units
 from ..errors import InputError
 from ..ingest.html_table import looks_like_html, read_html_tables
 from ..ingest.messages import short
@@ -305,6 +304,6 @@ def _read_sheet(raw, filled, top, sheet, path, lookup, unit_code, source_file) -
     return out[FRAME_COLUMNS]
 
 
-def _unit_level(code: str, lookup: dict) -> str | None:
-    units = load_units().set_index("unit_code")["level"]
-    return units.get(code)
+def _unit_level(code: str, lookup) -> str | None:
+    """The level of a unit of the resolver's registry (the decision's)."""
+    return lookup.levels.get(code)

@@ -14,6 +14,7 @@ command exits with status 1 at the end, listing the failures.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -51,6 +52,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="outputs", metavar="DIR", help="output folder (default: outputs/)")
     parser.add_argument("--no-progress", dest="progress", action="store_false",
                         help="no progress bar")
+    parser.add_argument("--timings", nargs="?", const="-", default=None, metavar="FILE",
+                        help="print where the time went (start-up, store, kernels, shared projection, "
+                             "reports, index) on stderr; with FILE, also write it there as JSON")
     # The report engine (chitieu_lib.engine.run_jobs).
     parser.add_argument("--engine", choices=["warm", "papermill"], default=None,
                         help="warm: a few kernels kept between reports (default); papermill: a fresh "
@@ -72,7 +76,33 @@ def _as_of(text, flag="--as-of"):
         raise InputError(f"{flag} '{text}' is not a date; expected YYYY-MM-DD, e.g. 2019-09-30") from None
 
 
+def process_age() -> float | None:
+    """Seconds since this process started (Linux ``/proc``), None where that cannot be told."""
+    try:
+        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _report_timings(args, timings: dict, started: float | None) -> None:
+    import json  # lazy, with the rest of this command's work
+    import time
+
+    from chitieu_lib.atomic import write_atomic
+    from chitieu_lib.render import timing_lines
+
+    age = process_age()
+    total = age if age is not None else (time.perf_counter() - started if started else None)
+    print("\n".join(timing_lines(timings, total)), file=sys.stderr)
+    if args.timings != "-":
+        write_atomic(Path(args.timings), json.dumps(timings | {"total": total}, indent=1, default=str))
+
+
 def run(args) -> int:
+    import time
+    started, age = time.perf_counter(), process_age()
     from chitieu_lib.atomic import sweep
     from chitieu_lib.render import FOLDERS, NOTEBOOKS_DIR, render
     from chitieu_lib.store import default_processed_dir
@@ -81,12 +111,15 @@ def run(args) -> int:
           defaults={"processed": default_processed_dir(), "notebooks": NOTEBOOKS_DIR})
     for folder in [Path(args.out), *(Path(args.out) / f for f in FOLDERS.values())]:
         sweep(folder)   # temporary files of a killed render
+    timings = {"start-up": (age or 0.0) + time.perf_counter() - started}
     rows, index = render(
         level=args.level, codes=args.unit, as_of=_as_of(args.as_of), processed_dir=args.processed,
         out=args.out, workers=args.workers, resume=args.resume, progress=args.progress,
         decision_file=args.decision, previous_dir=args.previous, since=_as_of(args.since, "--since"),
-        pdf=args.pdf,
+        pdf=args.pdf, timings=timings,
         **{k: getattr(args, k) for k in ("engine", "executor", "scheduler") if getattr(args, k, None)})
+    if args.timings:
+        _report_timings(args, timings, started - (age or 0.0))
     failed = [r for r in rows if not r["ok"]]
     if failed:
         print(f"chitieu render: {len(failed)} report(s) failed:", file=sys.stderr)

@@ -144,7 +144,7 @@ def run_job(job, *, engine="warm", cell_timeout=600, cwd=None, fp=None) -> JobRe
     cwd = cwd or os.getcwd()
     started, t0 = _now(), time.perf_counter()
     previous = read_record(job)
-    nb, error, written = None, None, []
+    nb, error, written, steps = None, None, [], {}
     try:
         if engine == "papermill":
             with chdir(cwd):  # a fresh kernel starts in the current directory
@@ -152,11 +152,15 @@ def run_job(job, *, engine="warm", cell_timeout=600, cwd=None, fp=None) -> JobRe
                                             output_path=job.out_ipynb, cell_timeout=cell_timeout,
                                             extra_arguments=kernels.KERNEL_ARGUMENTS)
         else:
-            nb, exc = _execute_warm(job, cell_timeout, cwd)
+            nb, exc = _execute_warm(job, cell_timeout, cwd, steps)
+        steps["execute"] = time.perf_counter() - t0 - sum(steps.values())
         if exc is not None:
             error = _describe(exc, cell_timeout)
         else:
-            written = write_all(report_files(job, nb, notebook_to_html(nb)))
+            t1 = time.perf_counter()
+            html = notebook_to_html(nb)
+            steps["html"] = time.perf_counter() - t1
+            written = write_all(report_files(job, nb, html))
     except Exception as exc:  # a report's failure must not stop the batch
         error = _describe(exc, cell_timeout)
     if error is not None and nb is not None:
@@ -174,14 +178,21 @@ def run_job(job, *, engine="warm", cell_timeout=600, cwd=None, fp=None) -> JobRe
         write_record(job, record)
     except (OSError, InputError) as exc:
         error = error or f"cannot write the run record: {exc}"
-    return JobResult(job, error is None, error, seconds)
+    steps["write"] = seconds - sum(steps.values())
+    return JobResult(job, error is None, error, seconds, timings={k: round(v, 4) for k, v in steps.items()})
 
 
-def _execute_warm(job, cell_timeout, cwd):
+def _execute_warm(job, cell_timeout, cwd, steps):
+    """Run the job in this worker's warm kernel; ``steps`` gets the seconds spent waiting for
+    the kernel (its start, when this is its first report) and resetting it."""
+    t0 = time.perf_counter()
     kernel = kernels.get_kernel(cwd)
+    steps["kernel"] = time.perf_counter() - t0
     try:
         if kernel.reports:
+            t0 = time.perf_counter()
             kernels.reset_kernel(kernel)
+            steps["reset"] = time.perf_counter() - t0
         kernel.reports += 1
         nb, exc = papermill_execute(job.notebook, job.parameters, output_path=job.out_ipynb,
                                     engine_name=WARM_ENGINE, cell_timeout=cell_timeout, warm=kernel)

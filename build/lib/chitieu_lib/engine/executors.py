@@ -6,6 +6,7 @@ import asyncio
 import multiprocessing
 import os
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
@@ -30,13 +31,77 @@ def _progress(total, enabled):
                 file=sys.stderr, dynamic_ncols=True)
 
 
-def _run_local(todo, options, workers, bar):
+def _warm_up(engine: str, cwd: str) -> None:
+    """Get this process ready for reports: launch its kernel, then import the engine meanwhile.
+
+    Run in each worker process as it starts (the pool's initializer), and in this
+    process before an in-process batch. Never raises: the first report starts what
+    is missing (and reports why it cannot).
+    """
+    try:
+        from . import kernels  # lazy: see _run_local
+        if engine == "warm":
+            kernels.prestart_kernel(cwd)
+        from . import execute  # noqa: F401 -- papermill, nbclient: ~1 s, while the kernel boots
+        from ..html import _exporter
+        _exporter()            # nbconvert and its templates
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def _nothing() -> None:
+    """A task that only makes the pool start one more worker process."""
+
+
+class _Workers:
+    """The workers of a local batch, started before the batch's shared work runs (``prepare``).
+
+    In this process (one worker, no running event loop): the kernel is launched and
+    the engine imported at once. Otherwise: a process pool of ``count`` workers, each
+    launching its kernel as it starts (``_warm_up``); one empty task per worker makes
+    the pool start them all now rather than at the first report.
+    """
+
+    def __init__(self, count: int, options: dict):
+        self.count, self.options = count, options
+        self.pool = None
+        self.in_process = count == 1 and _in_process_ok()
+        if self.in_process:
+            _warm_up(options["engine"], options["cwd"])
+        else:
+            self.pool = _new_pool(count, options)
+            for _ in range(count):
+                self.pool.submit(_nothing)
+
+    def run(self, todo, bar) -> dict:
+        return _run_local(todo, self.options, self.count, bar, first_pool=self.pool,
+                          in_process=self.in_process)
+
+    def close(self, failed: bool = False) -> None:
+        """Stop the workers (at once when the batch failed or was interrupted before they ran)."""
+        if self.in_process:
+            from . import kernels
+            kernels.shutdown_all()
+        if self.pool is not None:
+            if failed:
+                for process in list(getattr(self.pool, "_processes", {}).values()):
+                    process.terminate()
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _new_pool(workers: int, options: dict) -> ProcessPoolExecutor:
+    # spawn, not fork: the parent holds zmq sockets and threads that must not be copied.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_warm_up, initargs=(options["engine"], options["cwd"]))
+
+
+def _run_local(todo, options, workers, bar, first_pool=None, in_process=None):
     # Lazy: papermill costs ~1 s to import; render and tests import the engine for Job alone.
     from . import kernels
     from .execute import run_job
 
     results = {}
-    if workers == 1 and _in_process_ok():
+    if in_process if in_process is not None else (workers == 1 and _in_process_ok()):
         try:
             for i, job, fp in todo:
                 results[i] = run_job(job, fp=fp, **options)
@@ -46,7 +111,8 @@ def _run_local(todo, options, workers, bar):
         return results
     pending = list(todo)
     while pending:
-        done, broken = _pool_round(pending, workers, options, bar)
+        done, broken = _pool_round(pending, workers, options, bar, pool=first_pool)
+        first_pool = None
         results |= done
         # A worker process died (a kernel dying is handled inside the worker). Every unfinished
         # job of that pool failed with it. The pool hands jobs out in order, so the culprit is
@@ -63,14 +129,13 @@ def _run_local(todo, options, workers, bar):
     return results
 
 
-def _pool_round(items, workers, options, bar):
-    """Run ``items`` in a new process pool; return (results, jobs lost to a broken pool, in order)."""
+def _pool_round(items, workers, options, bar, pool=None):
+    """Run ``items`` in a process pool (``pool``, or a new one); return (results, jobs lost to a
+    broken pool, in order)."""
     from .execute import run_job
 
     results, broken = {}, []
-    # spawn, not fork: the parent holds zmq sockets and threads that must not be copied.
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(items)),
-                               mp_context=multiprocessing.get_context("spawn"))
+    pool = pool or _new_pool(min(workers, len(items)), options)
     try:
         futures = {pool.submit(run_job, job, fp=fp, **options): (k, (i, job, fp))
                    for k, (i, job, fp) in enumerate(items)}
@@ -116,17 +181,23 @@ def _run_dask(todo, options, scheduler, bar):
 
 
 def run_jobs(jobs, *, engine="warm", workers=None, cell_timeout=600, executor="local",
-             scheduler=None, resume=False, progress=True, data_fingerprint=None):
+             scheduler=None, resume=False, progress=True, data_fingerprint=None, prepare=None,
+             timings=None):
     """Execute every job; return one ``JobResult`` per job, in the order given.
 
     ``engine``: ``"warm"`` (kernels kept between reports) or ``"papermill"``
     (a fresh kernel per report). ``workers``: parallel kernels (default: the
-    number of cores; ignored by dask, whose workers decide). ``cell_timeout``:
-    seconds a cell may run. ``executor="dask"`` with ``scheduler`` (an address
-    like ``"tcp://host:8786"`` or a ``distributed.Client``) runs the jobs on
-    that cluster. ``resume``: skip jobs whose last run succeeded with the same
-    notebook, parameters, kit and data (``JobResult.skipped``). A failing
-    report never stops the batch: it comes back with ``ok=False`` and ``error``.
+    number of cores, never more than the reports to run; ignored by dask, whose
+    workers decide). ``cell_timeout``: seconds a cell may run. ``executor="dask"``
+    with ``scheduler`` (an address like ``"tcp://host:8786"`` or a
+    ``distributed.Client``) runs the jobs on that cluster. ``resume``: skip jobs
+    whose last run succeeded with the same notebook, parameters, kit and data
+    (``JobResult.skipped``). ``prepare``: a function called once the local workers
+    are starting (their kernels boot meanwhile) and before the first report runs,
+    for the work every report shares; not called when there is nothing to run.
+    ``timings``: a dict to fill with seconds per phase (``resume check``, ``start workers``,
+    ``shared work``: ``prepare``, ``reports``) and ``workers`` (how many were started).
+    A failing report never stops the batch: it comes back with ``ok=False`` and ``error``.
     """
     if engine not in ENGINES:
         raise EngineArgumentError(f"engine must be one of {ENGINES}, not {engine!r}")
@@ -135,6 +206,8 @@ def run_jobs(jobs, *, engine="warm", workers=None, cell_timeout=600, executor="l
     if executor == "dask" and scheduler is None:
         raise EngineArgumentError("the dask executor needs a scheduler address "
                                   "(--scheduler tcp://HOST:PORT)")
+    timings = {} if timings is None else timings
+    clock = time.perf_counter()
     jobs = list(jobs)
     workers = max(1, int(workers or os.cpu_count() or 1))
     options = {"engine": engine, "cell_timeout": cell_timeout, "cwd": os.getcwd()}
@@ -145,10 +218,33 @@ def run_jobs(jobs, *, engine="warm", workers=None, cell_timeout=600, executor="l
             results[i] = JobResult(job, True, None, 0.0, skipped=True)
         else:
             todo.append((i, job, fp))
-    with _progress(len(jobs), progress) as bar:
-        bar.update(len(results))
-        if todo and executor == "dask":
-            results |= _run_dask(todo, options, scheduler, bar)
-        elif todo:
-            results |= _run_local(todo, options, min(workers, len(todo)), bar)
+    clock = _lap(timings, "resume check", clock)
+    local = None
+    if todo and executor == "local":
+        local = _Workers(min(workers, len(todo)), options)
+        timings["workers"] = local.count
+        clock = _lap(timings, "start workers", clock)
+    try:
+        if todo and prepare is not None:
+            prepare()
+            clock = _lap(timings, "shared work", clock)
+        with _progress(len(jobs), progress) as bar:
+            bar.update(len(results))
+            if todo and executor == "dask":
+                results |= _run_dask(todo, options, scheduler, bar)
+            elif todo:
+                results |= local.run(todo, bar)
+        _lap(timings, "reports", clock)
+    except BaseException:
+        if local is not None:
+            local.close(failed=True)
+        raise
+    if local is not None:
+        local.close()
     return [results[i] for i in range(len(jobs))]
+
+
+def _lap(timings: dict, name: str, since: float) -> float:
+    now = time.perf_counter()
+    timings[name] = timings.get(name, 0.0) + now - since
+    return now

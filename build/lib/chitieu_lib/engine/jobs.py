@@ -41,6 +41,9 @@ class JobResult:
     error: str | None
     seconds: float
     skipped: bool = False
+    # Seconds per step of the job in its worker: kernel (waiting for it to start), reset,
+    # execute, html, write (see execute.run_job).
+    timings: dict = field(default_factory=dict, compare=False)
 
 
 class EngineArgumentError(InputError, ValueError):

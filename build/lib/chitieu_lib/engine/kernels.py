@@ -152,7 +152,15 @@ class KernelError(RuntimeError):
 
 async def _run_silent(kernel: WarmKernel, code: str, timeout: float) -> None:
     """Execute ``code`` without output or history; raise KernelError if it fails."""
-    msg_id = kernel.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+    await _await_reply(kernel, _send_silent(kernel, code), timeout)
+
+
+def _send_silent(kernel: WarmKernel, code: str) -> str:
+    return kernel.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+
+
+async def _await_reply(kernel: WarmKernel, msg_id: str, timeout: float) -> None:
+    """Wait for the reply to ``msg_id``; raise KernelError if the code failed or the kernel died."""
     deadline = time.monotonic() + timeout
     while True:
         remaining = deadline - time.monotonic()
@@ -183,7 +191,12 @@ def _ipc_prefix() -> str:
     return os.path.join(_ipc_dir, uuid.uuid4().hex[:12])
 
 
-async def _start(cwd: str, startup_timeout: float) -> WarmKernel:
+async def _launch(cwd: str) -> tuple[WarmKernel, str]:
+    """Start a kernel process and queue its set-up (preloading); return at once, not waiting for it.
+
+    The set-up request waits in ZeroMQ's queue until the kernel is up; the kernel then
+    preloads while its caller does other work. :func:`_ready` waits for both.
+    """
     km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=_ipc_prefix())
     # hist_file: an in-memory input history (reset writes none to ~/.ipython's SQLite file,
     # shared and locked by every kernel).
@@ -191,15 +204,26 @@ async def _start(cwd: str, startup_timeout: float) -> WarmKernel:
                                                     "--HistoryManager.hist_file=:memory:"])
     kc = km.client()
     kc.start_channels()
+    kc.allow_stdin = False
     kernel = WarmKernel(km, kc, cwd)
+    return kernel, _send_silent(kernel, _SETUP % (preload_modules(), _keep_roots()))
+
+
+async def _ready(kernel: WarmKernel, setup_id: str, startup_timeout: float) -> WarmKernel:
+    """Wait until a launched kernel has preloaded and answers; shut it down if it does not."""
     try:
-        await kc.wait_for_ready(timeout=startup_timeout)
-        kc.allow_stdin = False
-        await _run_silent(kernel, _SETUP % (preload_modules(), _keep_roots()), timeout=startup_timeout + 60)
+        await _await_reply(kernel, setup_id, timeout=startup_timeout + 60)
+        # Once set up, the kernel answers at once; this also drains IOPub's start-up messages.
+        await kernel.kc.wait_for_ready(timeout=startup_timeout)
     except BaseException:
         await _shutdown(kernel)
         raise
     return kernel
+
+
+async def _start(cwd: str, startup_timeout: float) -> WarmKernel:
+    kernel, setup_id = await _launch(cwd)
+    return await _ready(kernel, setup_id, startup_timeout)
 
 
 async def _shutdown(kernel: WarmKernel) -> None:
@@ -213,6 +237,8 @@ async def _shutdown(kernel: WarmKernel) -> None:
 
 
 start_kernel = run_sync(_start)
+_launch_sync = run_sync(_launch)
+_ready_sync = run_sync(_ready)
 _shutdown_sync = run_sync(_shutdown)
 _run_silent_sync = run_sync(_run_silent)
 
@@ -222,12 +248,49 @@ _all: set = set()
 _lock = threading.Lock()
 
 
+def prestart_kernel(cwd: str) -> None:
+    """Launch this thread's kernel now and return at once; :func:`get_kernel` waits for it.
+
+    A caller with other work before its first report (opening the store, planning)
+    lets the kernel start and preload meanwhile. A launch that fails is forgotten:
+    ``get_kernel`` then starts a kernel as usual.
+    """
+    if getattr(_local, "kernel", None) is not None or getattr(_local, "launched", None) is not None:
+        return
+    try:
+        _local.launched = _launch_sync(cwd)
+    except Exception:  # noqa: BLE001 -- get_kernel starts one (with its retries) instead
+        _local.launched = None
+        return
+    with _lock:
+        _all.add(_local.launched[0])
+
+
+def _take_launched(cwd: str, startup_timeout: float) -> WarmKernel | None:
+    """The kernel :func:`prestart_kernel` launched, once ready; None if there is none or it failed."""
+    launched, _local.launched = getattr(_local, "launched", None), None
+    if launched is None:
+        return None
+    kernel, setup_id = launched
+    with _lock:
+        _all.discard(kernel)
+    if kernel.cwd != cwd:
+        _shutdown_sync(kernel)
+        return None
+    try:
+        return _ready_sync(kernel, setup_id, startup_timeout)
+    except Exception:  # noqa: BLE001 -- _ready shut it down; start another
+        return None
+
+
 def get_kernel(cwd: str, startup_timeout: float = 60) -> WarmKernel:
     """This thread's warm kernel, started (and ready, and preloaded) if needed."""
     kernel = getattr(_local, "kernel", None)
     if kernel is not None and kernel.cwd != cwd:
         discard_kernel()
         kernel = None
+    if kernel is None:
+        kernel = _take_launched(cwd, startup_timeout)
     if kernel is None:
         for attempt in range(1, START_ATTEMPTS + 1):
             try:
@@ -236,6 +299,7 @@ def get_kernel(cwd: str, startup_timeout: float = 60) -> WarmKernel:
             except Exception:
                 if attempt == START_ATTEMPTS:
                     raise
+    if getattr(_local, "kernel", None) is not kernel:
         _local.kernel = kernel
         with _lock:
             _all.add(kernel)
@@ -280,6 +344,7 @@ def shutdown_all() -> None:
         except Exception:
             pass
     _local.kernel = None
+    _local.launched = None
     global _ipc_dir
     if _ipc_dir is not None and not _all:
         shutil.rmtree(_ipc_dir, ignore_errors=True)

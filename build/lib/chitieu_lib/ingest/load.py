@@ -290,7 +290,8 @@ def load_dossiers(paths, catalog, units: pd.DataFrame | None = None, *, header_m
     (:func:`chitieu_lib.ingest.units.read_unit_map`).
 
     ``catalog`` is a frame from :func:`chitieu_lib.windows.read_catalog` or a path to a catalogue
-    CSV. Returns the dossier table of docs/architecture.md, one row per input data row.
+    CSV (read for ``decision``). Returns the dossier table of docs/architecture.md, one row per
+    input data row. ``units`` or ``decision`` is needed: the registry is the decision's.
     """
     if not isinstance(catalog, pd.DataFrame):
         catalog = read_catalog(catalog, decision)

@@ -26,7 +26,6 @@ import pandas as pd
 import pyarrow as pa
 
 from ..text import fold
-from ..decision import load_units
 from .format import ExportFormat, load_format
 from .dates import by_unique, take_back
 from .messages import short
@@ -153,7 +152,8 @@ class UnitResolver:
     """The one unit resolver of the kit (dossiers, Biểu 06, flat aggregates): a registry, the
     export format's name vocabulary and an optional unit map (:func:`read_unit_map`).
 
-    >>> r = unit_resolver()
+    >>> from chitieu_lib.decision import DEFAULT_DECISION, load_decision, load_units
+    >>> r = unit_resolver(load_units(load_decision(DEFAULT_DECISION)))
     >>> r.resolve("UBND TP Nha Trang"), r.resolve("Vạn Thắng"), r.resolve("Vạn Thắng", parent="571")
     (('568', 'ok'), (None, 'ambiguous'), ('22516', 'ok'))
     """
@@ -172,12 +172,10 @@ class UnitResolver:
                            self.parents, parent)
 
 
-def unit_resolver(units: pd.DataFrame | None = None, fmt: ExportFormat | None = None,
+def unit_resolver(units: pd.DataFrame, fmt: ExportFormat | None = None,
                   unit_map: dict | None = None) -> UnitResolver:
-    """A :class:`UnitResolver` for a registry (default: the decision's units)."""
-    from ..decision import load_units
+    """A :class:`UnitResolver` for a registry (the decision's units: ``load_units(decision)``)."""
     fmt = fmt or load_format()
-    units = load_units() if units is None else units
     codes, keys, vocab = _resolver(_units_key(units), fmt)
     unit_codes = units["unit_code"].astype(str)
     return UnitResolver(codes=codes, keys=keys, vocab=vocab,
@@ -197,7 +195,7 @@ def _units_key(units: pd.DataFrame) -> tuple:
     return tuple(map(tuple, cols.to_numpy()))
 
 
-def resolve_units(values: pa.Array, units: pd.DataFrame | None = None,
+def resolve_units(values: pa.Array, units: pd.DataFrame,
                   fmt: ExportFormat | None = None, unit_map: dict | None = None) -> pd.DataFrame:
     """Per row: ``unit_code`` (str, NA if unresolved) and ``unit_match`` (ok/unknown/ambiguous).
     Works on distinct values only. ``unit_map``: see :func:`read_unit_map`."""
@@ -214,7 +212,7 @@ def resolve_units(values: pa.Array, units: pd.DataFrame | None = None,
     })
 
 
-def read_unit_map(path: str | Path, units: pd.DataFrame | None = None) -> dict:
+def read_unit_map(path: str | Path, units: pd.DataFrame) -> dict:
     """A unit map file: a CSV (UTF-8) with the columns ``unit`` (a code or a name as the exports
     write it, e.g. the national agency code ``000.00.17.H34``) and ``unit_code`` (a code of the
     registry). Returns {key: unit_code} with each key both upper-cased and folded. A code the
@@ -222,16 +220,15 @@ def read_unit_map(path: str | Path, units: pd.DataFrame | None = None) -> dict:
     naming the row. Values not listed stay unresolved (``unknown_unit``), never guessed.
 
     >>> import tempfile, pathlib
+    >>> from chitieu_lib.decision import DEFAULT_DECISION, load_decision, load_units
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "units.csv"
     >>> _ = p.write_text("unit,unit_code\\n000.00.17.H34,571\\n", encoding="utf-8")
-    >>> read_unit_map(p)["000.00.17.H34"]
+    >>> read_unit_map(p, load_units(load_decision(DEFAULT_DECISION)))["000.00.17.H34"]
     '571'
     """
-    from ..decision import load_units
     path = Path(path)
     if not path.is_file():
         raise InputError("unit map file not found", path=path)
-    units = load_units() if units is None else units
     known = set(units["unit_code"].astype(str))
     try:
         text = path.read_text(encoding="utf-8-sig")

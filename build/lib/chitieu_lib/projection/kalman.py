@@ -46,12 +46,14 @@ SLOPE0_SD = 0.03                   # first pass: weak prior on the weekly slope
 GRID_LEVEL = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 6e-2)   # q_ℓ: weekly sd from 0.017 to 0.24
 GRID_NOISE = (0.0, 0.03, 0.1)                         # q_ε: week-to-week noise beyond the binomial
 GRID_SLOPE = (0.0, 1e-5)                              # q_b: a slope that wanders, or not
+GRID_JUMP = ((0.02, 0.25), (0.05, 0.1))               # (π, q_jump): rare jumps of sd 0.5, or 0.32
 STEP_MAX = 2.0                     # largest Newton step (logit)
 LOGIT_MAX = 12.0                   # shares beyond expit(±12) are 0 or 1 for any count here
 NEWTON = 4                         # Newton steps per week for the week's level
 MIN_GROUP = 4                      # units needed to estimate a group's prior
 LEVEL_SD_FLOOR = 0.15              # never shrink a current level harder than this
 SLOPE_SD_FLOOR = 0.003
+SLOPE_MEAN_PROVINCE = True         # slope prior mean pooled over all units, not per level
 
 
 def expit(x):
@@ -133,22 +135,47 @@ def _week_mode(k, n, off, m, s2):
     return x, info, loglik
 
 
-def kalman_filter(k, n, off, *, q_level, q_noise, q_slope, slope_mean, slope_var, level0=None) -> dict:
+def _update(m, P, kt, nt, off, q_noise, has):
+    """One week's Laplace (iterated extended Kalman) update. Returns m, P and the week's log-likelihood."""
+    s2 = P[:, 0, 0] + q_noise
+    x, info, ll = _week_mode(kt, nt, off, m[:, 0], s2)
+    post = 1 / (info + 1 / s2)
+    # Laplace: log ∫ Bin(k | x) N(x; m, s2) dx
+    loglik = np.where(has, ll - (x - m[:, 0]) ** 2 / (2 * s2) + 0.5 * np.log(post / s2), 0.0)
+    info_ = np.maximum(info, 1e-9)
+    z = x + (x - m[:, 0]) / (s2 * info_)              # the equivalent Gaussian pseudo-observation
+    r = 1 / info_ + q_noise
+    gain = P[:, :, 0] / (P[:, 0, 0] + r)[:, None]
+    gain = np.where(has[:, None], gain, 0.0)
+    m = m + gain * (z - m[:, 0])[:, None]
+    P = P - gain[:, :, None] * P[:, None, 0, :]
+    return m, (P + P.transpose(0, 2, 1)) / 2, loglik     # keep P symmetric against rounding
+
+
+def kalman_filter(k, n, off, *, q_level, q_noise, q_slope, slope_mean, slope_var, level0=None,
+                  jump_prob=None, q_jump=None) -> dict:
     """Filter every unit at once. k, n: units × groups × weeks; q_*: per-unit arrays.
 
+    Level steps are Gaussian, N(0, q_level), or — with ``jump_prob`` π and
+    ``q_jump`` — a scale mixture: with probability π a week's step also has a
+    jump N(0, q_jump) (campaigns, reorganisations: heavier tails than a random
+    walk). The mixture is filtered by GPB1: each week both branches are
+    updated, weighted by π·likelihood, and collapsed to one Gaussian (moments).
     Returns the state at the last week, ``m`` (units × 2: level, slope) and
-    ``P`` (units × 2 × 2), and ``loglik`` per unit (Laplace approximation of the
+    ``P`` (units × 2 × 2) and ``loglik`` per unit (Laplace approximation of the
     one-week-ahead predictive likelihood, binomial constants dropped).
     """
     n_units, _, n_weeks = k.shape
     if level0 is None:
         pooled = (k.sum() + 0.5) / (n.sum() + 1.0)
         level0 = np.full(n_units, np.log(pooled / (1 - pooled)))
+    mixture = jump_prob is not None and np.any(np.asarray(jump_prob) > 0)
     m = np.stack([level0, slope_mean], axis=1).astype(float)
     P = np.zeros((n_units, 2, 2))
     P[:, 0, 0], P[:, 1, 1] = LEVEL0_SD ** 2, slope_var
     loglik = np.zeros(n_units)
     for t in range(n_weeks):
+        jump_now = mixture and t > 0
         if t > 0:    # predict: ℓ += b
             m = np.stack([m[:, 0] + m[:, 1], m[:, 1]], axis=1)
             p00 = P[:, 0, 0] + 2 * P[:, 0, 1] + P[:, 1, 1] + q_level
@@ -157,20 +184,28 @@ def kalman_filter(k, n, off, *, q_level, q_noise, q_slope, slope_mean, slope_var
         kt, nt = k[:, :, t], n[:, :, t]
         has = nt.sum(axis=1) > 0
         if not has.any():
+            if jump_now:                                     # no data: the mixture's variance
+                P = P.copy()
+                P[:, 0, 0] += jump_prob * q_jump
             continue
-        s2 = P[:, 0, 0] + q_noise
-        x, info, ll = _week_mode(kt, nt, off, m[:, 0], s2)
-        post = 1 / (info + 1 / s2)
-        # Laplace: log ∫ Bin(k | x) N(x; m, s2) dx
-        loglik += np.where(has, ll - (x - m[:, 0]) ** 2 / (2 * s2) + 0.5 * np.log(post / s2), 0.0)
-        info_ = np.maximum(info, 1e-9)
-        z = x + (x - m[:, 0]) / (s2 * info_)              # the equivalent Gaussian pseudo-observation
-        r = 1 / info_ + q_noise
-        gain = P[:, :, 0] / (P[:, 0, 0] + r)[:, None]
-        gain = np.where(has[:, None], gain, 0.0)
-        m = m + gain * (z - m[:, 0])[:, None]
-        P = P - gain[:, :, None] * P[:, None, 0, :]
-        P = (P + P.transpose(0, 2, 1)) / 2                  # keep it symmetric against rounding
+        if not jump_now:
+            m, P, ll = _update(m, P, kt, nt, off, q_noise, has)
+            loglik += ll
+            continue
+        Pj = P.copy()
+        Pj[:, 0, 0] += q_jump
+        m0, P0, ll0 = _update(m, P, kt, nt, off, q_noise, has)
+        m1, P1, ll1 = _update(m, Pj, kt, nt, off, q_noise, has)
+        with np.errstate(divide="ignore"):
+            a0, a1 = np.log1p(-jump_prob) + ll0, np.log(jump_prob) + ll1
+        top = np.maximum(a0, a1)
+        tot = top + np.log(np.exp(a0 - top) + np.exp(a1 - top))
+        w1 = np.where(has, np.exp(a1 - tot), jump_prob)
+        loglik += np.where(has, tot, 0.0)
+        m = (1 - w1)[:, None] * m0 + w1[:, None] * m1
+        d0, d1 = m0 - m, m1 - m
+        P = ((1 - w1)[:, None, None] * (P0 + d0[:, :, None] * d0[:, None, :])
+             + w1[:, None, None] * (P1 + d1[:, :, None] * d1[:, None, :]))
     return {"m": m, "P": P, "loglik": loglik}
 
 
@@ -180,18 +215,39 @@ def _levels(groups: pd.DataFrame) -> list[np.ndarray]:
 
 
 def choose_hyper(k, n, off, groups, has) -> dict:
-    """Per-unit q_level, q_noise, q_slope: the grid point of best likelihood pooled over the unit's level."""
+    """Per-unit q_level, q_noise, q_slope, jump_prob, q_jump: best likelihood pooled over the unit's level.
+
+    First the Gaussian grid (q_ℓ, q_ε, q_b); then, at the best q_ε and q_b, each
+    jump option of ``GRID_JUMP`` with every q_ℓ (a mixture of rare jumps and
+    small steps may explain the weeks better than one middling step).
+    """
     n_units = len(groups)
     ones = np.ones(n_units)
-    grid = list(itertools.product(GRID_LEVEL, GRID_NOISE, GRID_SLOPE))
-    ll = np.array([kalman_filter(k, n, off, q_level=ql * ones, q_noise=qn * ones, q_slope=qb * ones,
-                                 slope_mean=0 * ones, slope_var=SLOPE0_SD ** 2 * ones)["loglik"]
-                   for ql, qn, qb in grid])
-    out = {"q_level": np.empty(n_units), "q_noise": np.empty(n_units), "q_slope": np.empty(n_units)}
+    grid = [(ql, qn, qb, 0.0, 0.0) for ql, qn, qb in itertools.product(GRID_LEVEL, GRID_NOISE, GRID_SLOPE)]
+
+    def run(points):
+        return np.array([kalman_filter(k, n, off, q_level=ql * ones, q_noise=qn * ones, q_slope=qb * ones,
+                                       slope_mean=0 * ones, slope_var=SLOPE0_SD ** 2 * ones,
+                                       jump_prob=pj * ones, q_jump=qj * ones)["loglik"]
+                         for ql, qn, qb, pj, qj in points])
+
+    ll = run(grid)
+    keys = ("q_level", "q_noise", "q_slope", "jump_prob", "q_jump")
+    out = {key: np.empty(n_units) for key in keys}
+    pools = []
     for members in _levels(groups):
         pool = members & has if (members & has).sum() >= MIN_GROUP else has
-        best = grid[int(np.argmax(ll[:, pool].sum(axis=1)))] if pool.any() else grid[len(grid) // 2]
-        for key, v in zip(("q_level", "q_noise", "q_slope"), best):
+        pools.append((members, pool))
+    # second stage: jump options at each level's best (q_ε, q_b)
+    # (jumps take over part of the steps: only q_ℓ up to the Gaussian best)
+    best0 = [grid[int(np.argmax(ll[:, pool].sum(axis=1)))] for _, pool in pools if pool.any()]
+    extra = sorted({(ql, b[1], b[2], pj, qj) for b in best0 for ql in GRID_LEVEL if ql <= b[0]
+                    for pj, qj in GRID_JUMP})
+    if extra:
+        grid, ll = grid + extra, np.concatenate([ll, run(extra)])
+    for members, pool in pools:
+        best = grid[int(np.argmax(ll[:, pool].sum(axis=1)))] if pool.any() else grid[len(GRID_LEVEL) // 2]
+        for key, v in zip(keys, best):
             out[key][members] = v
     return out
 
@@ -241,6 +297,11 @@ def fit_state_space(k, n, groups: pd.DataFrame) -> dict:
     lik_prec = np.maximum(1 / first["P"][:, 1, 1] - 1 / SLOPE0_SD ** 2, 1e-6)
     s_est = first["m"][:, 1] / first["P"][:, 1, 1] / lik_prec
     s_mean, s_var = _eb(s_est, 1 / lik_prec, _pools(groups, has, ["level"]), SLOPE_SD_FLOOR)
+    if SLOPE_MEAN_PROVINCE and has.sum() >= 2:
+        # the prior mean from all units (precision-weighted: the busy units lead), the spread by level:
+        # a commune's few dossiers give a slope biased towards 0 (the filter lags on thin weeks)
+        mu_all, _ = dersimonian_laird(s_est[has], 1 / lik_prec[has])
+        s_mean[:] = mu_all
     fit = kalman_filter(k, n, off, **hyper, slope_mean=s_mean, slope_var=s_var)
     # the group's current level as one more observation of each unit's level
     l_mean, l_var = _eb(fit["m"][:, 0], fit["P"][:, 0, 0], _pools(groups, has, ["level", "target"]),

@@ -78,11 +78,14 @@ def simulate_unit(rng, *, eta, sd_par, omega2, sigma2, tau2, kappa2=0.0, expecte
 
 
 def simulate_state_space(rng, *, m, P, q_level, q_noise, q_slope, off, off_var, expected_segments,
-                         max_remaining, pace_sd, period_ends, n_sims=N_SIMS) -> tuple[np.ndarray, np.ndarray]:
+                         max_remaining, pace_sd, period_ends, n_sims=N_SIMS, jump_prob=0.0, q_jump=0.0,
+                         step_scale=1.0) -> tuple[np.ndarray, np.ndarray]:
     """Like :func:`simulate_unit`, for the state-space share (:mod:`.kalman`): one unit's future.
 
     One draw: the state now (level, slope) ~ N(m, P); weekly level and slope
-    steps N(0, q_level), N(0, q_slope) and week noise N(0, q_noise); each
+    steps N(0, q_level), N(0, q_slope) (plus, with probability ``jump_prob``, a
+    jump N(0, q_jump); the level steps' sum scaled by ``step_scale``) and week
+    noise N(0, q_noise); each
     remaining procedure group's offset ~ N(off, off_var); a pace multiplier
     (lognormal, sd ``pace_sd``); per period and group Poisson dossiers around
     the expected volume (``expected_segments``: groups × weeks), capped at
@@ -94,8 +97,12 @@ def simulate_state_space(rng, *, m, P, q_level, q_noise, q_slope, off, off_var, 
     chol = np.linalg.cholesky(P + 1e-10 * np.eye(2))
     state = m[None, :] + rng.standard_normal((n_sims, 2)) @ chol.T
     slope = state[:, 1:] + np.sqrt(q_slope) * np.cumsum(rng.standard_normal((n_sims, n_weeks)), axis=1)
-    level = (state[:, :1] + np.cumsum(slope, axis=1) + np.sqrt(q_level) * np.cumsum(
-        rng.standard_normal((n_sims, n_weeks)), axis=1) + np.sqrt(q_noise) * rng.standard_normal((n_sims, n_weeks)))
+    steps = np.sqrt(q_level) * rng.standard_normal((n_sims, n_weeks))
+    if jump_prob > 0:
+        steps = steps + (rng.random((n_sims, n_weeks)) < jump_prob) * np.sqrt(q_jump) * rng.standard_normal(
+            (n_sims, n_weeks))
+    level = (state[:, :1] + np.cumsum(slope, axis=1) + step_scale * np.cumsum(steps, axis=1)
+             + np.sqrt(q_noise) * rng.standard_normal((n_sims, n_weeks)))
     offs = off[None, :] + np.sqrt(off_var)[None, :] * rng.standard_normal((n_sims, n_groups))
     share = expit(level[:, None, :] + offs[:, :, None])                     # sims × groups × weeks
     g = np.exp(pace_sd * rng.standard_normal(n_sims) - pace_sd ** 2 / 2)

@@ -1,4 +1,4 @@
-"""Exact arithmetic of what a unit still needs, and its status word (Vietnamese).
+"""Exact arithmetic of what a unit still needs, and its status (an English key; words in labels).
 
 All functions work on NumPy arrays (one value per unit) so that 162 units cost
 one call. Notation: ``online``/``total`` counted so far, ``target`` a fraction,
@@ -22,11 +22,12 @@ import numpy as np
 ON_TRACK = 0.8      # p_meet >= 0.8: đúng hướng
 AT_RISK = 0.4       # 0.4 <= p_meet < 0.8: có nguy cơ; below: khó đạt
 
-MET = "đã đạt"
-ON_TRACK_WORD = "đúng hướng"
-AT_RISK_WORD = "có nguy cơ"
-UNLIKELY_WORD = "khó đạt"
-OUT_OF_REACH = "không thể đạt"
+# Status keys; the words a reader sees are chitieu_lib.labels.STATUSES.
+MET = "met"
+ON_TRACK_WORD = "on_track"
+AT_RISK_WORD = "at_risk"
+UNLIKELY_WORD = "off_track"
+OUT_OF_REACH = "unreachable"
 STATUSES = (MET, ON_TRACK_WORD, AT_RISK_WORD, UNLIKELY_WORD, OUT_OF_REACH)
 
 EPS = 1e-9   # rates compared as fractions: 45/100 >= 0.45 must hold despite rounding

@@ -36,9 +36,11 @@ UPPER_FACTOR = 2            # max_remaining = 2 × busiest week so far × remain
 DEFAULT_WEIGHTS = {"working": 1.0, "saturday": 0.5, "closed": 0.0}
 
 
-def kind_weights(seen: pd.DataFrame, start, as_of) -> dict:
-    """Dossiers on a Saturday / closed day relative to a working day, pooled over all units."""
-    kinds = day_kinds(start, as_of)
+def kind_weights(seen: pd.DataFrame, start, as_of, calendar_file) -> dict:
+    """Dossiers on a Saturday / closed day relative to a working day, pooled over all units.
+
+    ``calendar_file``: the decision's office calendar (each year has its own holidays)."""
+    kinds = day_kinds(start, as_of, calendar_file)
     if kinds.empty or seen.empty:
         return dict(DEFAULT_WEIGHTS)
     per_day = seen["received_date"].value_counts()
@@ -56,9 +58,9 @@ def kind_weights(seen: pd.DataFrame, start, as_of) -> dict:
     return out
 
 
-def day_weights(start, end, weights: dict) -> pd.Series:
+def day_weights(start, end, weights: dict, calendar_file) -> pd.Series:
     """Office-day equivalent of every day from start to end (inclusive), indexed by date."""
-    kinds = day_kinds(start, end)
+    kinds = day_kinds(start, end, calendar_file)
     return pd.Series(kinds["kind"].map(weights).to_numpy(dtype=float), index=kinds["date"])
 
 
@@ -70,7 +72,7 @@ def future_buckets(as_of: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
 
 def remaining_volume(seen: pd.DataFrame, catalog: pd.DataFrame, unit_codes, as_of: pd.Timestamp,
                      window_start: pd.Timestamp, window_end: pd.Timestamp, weights: dict,
-                     lookback_days: int = LOOKBACK_DAYS) -> dict:
+                     lookback_days: int = LOOKBACK_DAYS, *, calendar_file) -> dict:
     """Expected remaining dossiers per unit and future week, and the bound on them.
 
     ``seen``: dossiers of catalogue procedures received up to as_of (counted or
@@ -94,7 +96,7 @@ def remaining_volume(seen: pd.DataFrame, catalog: pd.DataFrame, unit_codes, as_o
         return out
 
     # Office-day equivalents of each segment (procedures sharing a remaining window) per future week.
-    fut = day_weights(as_of + pd.Timedelta(days=1), window_end, weights)
+    fut = day_weights(as_of + pd.Timedelta(days=1), window_end, weights, calendar_file)
     segments = open_proc[["rem_start", "rem_end"]].drop_duplicates().reset_index(drop=True)
     seg_weeks = np.zeros((len(segments), n_weeks))
     for s, (a, b) in enumerate(segments.itertuples(index=False)):
@@ -104,7 +106,7 @@ def remaining_volume(seen: pd.DataFrame, catalog: pd.DataFrame, unit_codes, as_o
         "procedure_code")["index"]
 
     look_start = max(as_of - pd.Timedelta(days=lookback_days - 1), window_start)
-    look_w = float(day_weights(look_start, as_of, weights).sum())
+    look_w = float(day_weights(look_start, as_of, weights, calendar_file).sum())
     mine = seen[seen["procedure_code"].isin(seg_of_proc.index) & seen["unit_code"].isin(unit_codes)]
     recent = mine[mine["received_date"] >= look_start]
     u_idx = unit_codes.get_indexer(recent["unit_code"])

@@ -24,7 +24,7 @@ from .tables import (agency_table, group_counts, league_table, quality_table, re
                      where_to_push, where_to_push_table)
 from .text import (data_source_text, decision_ref, fmt_month, footer_html, gap_dossiers, header_html,
                    headline, headline_html, intro_html, is_synthetic, letter_ref, letters_html,
-                   manifest_value, nav_html, pace_text, province_header_html, status_note_html, title_text,
+                   manifest_value, nav_html, pace_text, province_header_html, status_note_html, title_text, track_record_html,
                    window_text)
 from .views import (View, all_target_codes, build_view, commune_codes, common_target, cumulative,
                     district_codes, fill_months, open_report_store, province_projection, unit_monthly,

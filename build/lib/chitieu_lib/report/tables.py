@@ -32,6 +32,8 @@ def where_to_push(view: View, unit_code: str, top: int = 10) -> pd.DataFrame:
     d = view.dossiers
     counted = d[(d["unit_code"] == str(unit_code)) & (d["reason"] == "counted")]
     row = unit_row(view, unit_code)
+    if "catalog_code" in counted.columns:   # local codes (1.001193.000.00.00.H34) as the catalogue lists them
+        counted = counted.drop(columns="procedure_code").rename(columns={"catalog_code": "procedure_code"})
     by = rates_by(counted, ["procedure_code"])
     by = by.merge(view.catalog[["procedure_code", "procedure_name", "rule", "window_end"]]
                   if "window_end" in view.catalog.columns else

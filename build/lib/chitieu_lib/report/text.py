@@ -18,6 +18,7 @@ import pandas as pd
 
 from .. import labels
 from ..decision import Decision
+from ..projection.track_record import track_record_text
 from ..vi import DASH, _isna, fmt_date, fmt_int, fmt_num, fmt_pct
 
 
@@ -266,3 +267,9 @@ def pace_text(row: pd.Series, view) -> str:
 def status_note_html(row: pd.Series) -> str:
     note = row.get("status_note")
     return "" if _isna(note) or not str(note) else f"<p><i>{html.escape(str(note))}</i></p>"
+
+
+def track_record_html(row: pd.Series, view) -> str:
+    """How far off the projection has been for units of this level at a comparable date (simulated years)."""
+    text = track_record_text(str(row.get("level")), view.as_of)
+    return f"<p><i>Độ tin cậy của dự báo: {html.escape(text)}</i></p>" if text else ""

@@ -18,6 +18,7 @@ from ..ingest import apply_as_of
 from ..projection import project, projection_fan
 from ..rates import monthly_rates, unit_rates
 from ..store import open_store
+from ..store.shared import read_shared, shared_key, write_shared
 
 
 @dataclass
@@ -92,19 +93,64 @@ def province_projection(store, as_of) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     Always computed on the whole province: the share model pools units of the same
     level and target, so a unit's projection must not depend on which report asks.
+    Looked up in this process's cache, then in the store folder (where
+    :func:`share_projections` keeps it for a batch), else computed here.
     """
     key = projection_key(store, as_of)
     if key not in _PROJECTION_CACHE:
-        d, units, decision = store.dossiers, store.units, store.decision
-        proj = project(d, store.catalog, units, as_of, seed=0, decision=decision)
-        try:
-            fan = projection_fan(d, store.catalog, units, as_of, seed=0, decision=decision)
-        except Exception:  # noqa: BLE001 -- the fan is decoration; the chart falls back to the interval
-            fan = pd.DataFrame(columns=["unit_code", "date", "q10", "q50", "q90"])
+        frames = _read_shared_projection(store, key)
+        _remember(key, frames if frames is not None else _compute_projection(store, as_of))
+    return _PROJECTION_CACHE[key]
+
+
+def share_projections(store, dates) -> dict[str, str]:
+    """Compute the province-wide projection at each of ``dates`` once and keep it in the store folder.
+
+    ``chitieu render`` calls this before its reports run, so that every kernel reads the
+    result (:func:`province_projection`) instead of computing it. Returns, per date,
+    ``"read"`` (already kept), ``"computed"`` (and kept) or ``"computed, not kept"``
+    (a read-only store or a store without a fingerprint: each kernel computes it).
+    """
+    done = {}
+    for as_of in dict.fromkeys(pd.Timestamp(d).date().isoformat() for d in dates if d):
+        key = projection_key(store, as_of)
+        frames = _read_shared_projection(store, key)
+        if frames is not None:
+            done[as_of] = "read"
+        else:
+            frames = _compute_projection(store, as_of)
+            kept = _shared_key(store, key) is not None and write_shared(
+                store.path, "projection", _shared_key(store, key), frames)
+            done[as_of] = "computed" if kept else "computed, not kept"
+        _remember(key, frames)
+    return done
+
+
+def _compute_projection(store, as_of) -> tuple[pd.DataFrame, pd.DataFrame]:
+    d, units, decision = store.dossiers, store.units, store.decision
+    proj = project(d, store.catalog, units, as_of, seed=0, decision=decision)
+    try:
+        fan = projection_fan(d, store.catalog, units, as_of, seed=0, decision=decision)
+    except Exception:  # noqa: BLE001 -- the fan is decoration; the chart falls back to the interval
+        fan = pd.DataFrame(columns=["unit_code", "date", "q10", "q50", "q90"])
+    return proj, fan
+
+
+def _remember(key, frames) -> None:
+    if key not in _PROJECTION_CACHE:
         while len(_PROJECTION_CACHE) >= 4:   # a meeting pack asks for two dates; keep a few
             _PROJECTION_CACHE.pop(next(iter(_PROJECTION_CACHE)))
-        _PROJECTION_CACHE[key] = (proj, fan)
-    return _PROJECTION_CACHE[key]
+        _PROJECTION_CACHE[key] = tuple(frames)
+
+
+def _shared_key(store, key) -> str | None:
+    """The store-folder key of a projection; None for a store without a recorded fingerprint."""
+    return shared_key(*key) if store.manifest.get("fingerprint") else None
+
+
+def _read_shared_projection(store, key):
+    shared = _shared_key(store, key)
+    return None if shared is None else read_shared(store.path, "projection", shared, 2)
 
 
 def build_view(store, codes, as_of) -> View:

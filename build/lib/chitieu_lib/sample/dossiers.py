@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..calendar import day_kinds
 from .profiles import POSTAL_SHARE, Plan, _sigmoid
+from .year import sample_decision
 
 LEVELS = ("department", "district", "commune")
 # Quarters of the window; December 2018 belongs to the first one.
@@ -34,7 +35,7 @@ STATUS_DONE, STATUS_PENDING, STATUS_WAITING = 0, 1, 2
 
 def working_dates() -> np.ndarray:
     """Full working days (datetime64[D]) from the window start to the end of 2021."""
-    k = day_kinds("2018-12-01", "2021-12-31")
+    k = day_kinds("2018-12-01", "2021-12-31", sample_decision().calendar_file)
     k.loc[k["date"].isin(pd.to_datetime(CLOSED_AFTER_CALENDAR)), "kind"] = "closed"
     return k.loc[k["kind"] == "working", "date"].to_numpy().astype("datetime64[D]")
 

@@ -9,7 +9,8 @@ import pandas as pd
 from ..aggregate import COUNTED
 from ..atomic import write_atomic
 from ..bieu06 import FIGURES, LEVEL_LABELS, dossier_figures, write_bieu06
-from ..decision import load_decision, load_units
+from ..decision import load_units
+from .year import sample_decision
 from ..errors import InputError
 from ..ingest import load_dossiers
 from ..ingest.recognise import scan_raw_dir
@@ -35,7 +36,7 @@ def write_sample_workbooks(raw_dir: str | Path) -> list[Path]:
     month are prorated by the reader and marked approximate.
     """
     raw_dir = Path(raw_dir)
-    catalog = read_catalog(raw_dir / "catalog.csv")
+    catalog = read_catalog(raw_dir / "catalog.csv", sample_decision())
     files = [f.path for f in scan_raw_dir(raw_dir) if f.kind == "dossiers"]
     if not files:
         raise InputError("no dossier export found to build Biểu 06 workbooks from", path=raw_dir)
@@ -48,8 +49,8 @@ def write_workbooks_from_dossiers(dossiers: pd.DataFrame, catalog: pd.DataFrame,
                                   note: str = SAMPLE_NOTE) -> list[Path]:
     """The work of :func:`write_sample_workbooks` on an already loaded dossier table."""
     raw_dir = Path(raw_dir)
-    d = load_decision()
-    units = load_units().set_index("unit_code")
+    d = sample_decision()
+    units = load_units(d).set_index("unit_code")
     fields = catalog.set_index("procedure_code")["field"].replace("", "Lĩnh vực khác")
     dos = dossiers[dossiers["reason"].astype(object) == COUNTED].copy()
     dos["field_name"] = dos["procedure_code"].astype(object).map(fields).fillna("Lĩnh vực khác")

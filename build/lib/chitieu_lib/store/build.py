@@ -21,6 +21,7 @@ from .. import __version__
 from ..aggregate import classify_aggregates, empty_aggregates, read_flat_csv, unit_lookup
 from ..atomic import remove_leftover_dirs
 from ..bieu06 import bieu06_to_aggregates, check_bieu06, read_bieu06
+from ..contracts import check_stored
 from ..decision import DEFAULT_DECISION, Decision, load_decision, load_units
 from ..errors import InputError
 from ..ingest import classify, read_dossier_file
@@ -197,7 +198,7 @@ def _build(raw_dir: Path, out_dir: Path, tmp: Path, files: list[RawFile], inputs
         agg_frames.append(flat)
         rows_per_file[f.rel] = len(flat)
     aggregates = pd.concat(agg_frames, ignore_index=True) if agg_frames else empty_aggregates()
-    aggregates = classify_aggregates(aggregates, catalog)
+    aggregates = classify_aggregates(aggregates, catalog, decision=decision)
     if len(aggregates):
         accounting.append(_acc_frame(aggregates, None, kinds={f.rel: f.kind for f in files}))
     if problems:
@@ -236,7 +237,11 @@ def _build(raw_dir: Path, out_dir: Path, tmp: Path, files: list[RawFile], inputs
         "not_read": [i["path"] for i in inputs if i["kind"] in ("unknown", "documentation")],
         "files": list(STORE_FILES),
     }
-    _to_parquet(with_categories(dossiers), tmp / "dossiers.parquet")
+    stored = with_categories(dossiers)
+    for name, table in (("dossiers", stored), ("catalog", catalog), ("units", units),
+                        ("aggregates", aggregates), ("accounting", acc)):
+        check_stored(name, table, out_dir)     # the tables' contracts (chitieu_lib/contracts.py)
+    _to_parquet(stored, tmp / "dossiers.parquet")
     _to_parquet(catalog, tmp / "catalog.parquet")
     _to_parquet(units, tmp / "units.parquet")
     _to_parquet(aggregates, tmp / "aggregates.parquet")
