@@ -3,6 +3,7 @@ fresh virtualenv, and render one report from an empty folder."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -24,8 +25,13 @@ def sh(*args, cwd=None, timeout=900):
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     dist = tmp_path_factory.mktemp("dist")
+    # built from a copy: an in-tree build would leave build/ and *.egg-info in the checkout
+    source = tmp_path_factory.mktemp("source") / "chitieu"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".nbval", "outputs", "data",
+        ".pytest_cache", ".hypothesis"))
     sh(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--disable-pip-version-check",
-       "-w", dist, ROOT)
+       "-w", dist, source)
     return next(dist.glob("chitieu-*.whl"))
 
 

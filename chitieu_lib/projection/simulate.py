@@ -98,9 +98,9 @@ def simulate_state_space(rng, *, m, P, q_level, q_noise, q_slope, off, off_var, 
     state = m[None, :] + rng.standard_normal((n_sims, 2)) @ chol.T
     slope = state[:, 1:] + np.sqrt(q_slope) * np.cumsum(rng.standard_normal((n_sims, n_weeks)), axis=1)
     steps = np.sqrt(q_level) * rng.standard_normal((n_sims, n_weeks))
-    if jump_prob > 0:
-        steps = steps + (rng.random((n_sims, n_weeks)) < jump_prob) * np.sqrt(q_jump) * rng.standard_normal(
-            (n_sims, n_weeks))
+    # drawn even without jumps: the same stream whatever the fit chose (common random numbers)
+    jumps = (rng.random((n_sims, n_weeks)) < jump_prob) * rng.standard_normal((n_sims, n_weeks))
+    steps = steps + np.sqrt(q_jump) * jumps
     level = (state[:, :1] + np.cumsum(slope, axis=1) + step_scale * np.cumsum(steps, axis=1)
              + np.sqrt(q_noise) * rng.standard_normal((n_sims, n_weeks)))
     offs = off[None, :] + np.sqrt(off_var)[None, :] * rng.standard_normal((n_sims, n_groups))

@@ -1,1 +1,0 @@
-"""Sub-commands of ``chitieu``; see :mod:`chitieu_lib.cli`."""
