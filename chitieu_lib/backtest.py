@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .decision import load_decision, load_units
+from .decision import load_units
+from .sample.year import sample_decision   # the simulated worlds are drawn for it
 from .projection import project
 from .projection.oracle import oracle_forecast
 from .projection.status import EPS
@@ -69,7 +70,7 @@ def _last3_share(dossiers, as_of, units_index):
 
 
 def backtest(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.DataFrame | None = None, *,
-             as_of_dates=None, seed: int = 0, n_sims: int | None = None, decision=None,
+             as_of_dates=None, seed: int = 0, n_sims: int | None = None, decision,
              method: str | None = None) -> pd.DataFrame:
     """Detail of the evaluation: one row per as-of date × unit × method.
 
@@ -78,7 +79,7 @@ def backtest(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.DataFrame 
     counted dossiers by the as-of date (and hence a final rate) enter.
     ``method``: the projection's method (default: ``project``'s).
     """
-    units = load_units(decision or load_decision()) if units is None else units
+    units = load_units(decision) if units is None else units
     truth = true_final_rates(dossiers, units).set_index("unit_code")
     kw = {} if n_sims is None else {"n_sims": n_sims}
     if method is not None:
@@ -130,7 +131,8 @@ def world_backtest(worlds=WORLDS, seeds=HOLDOUT_SEEDS, *, as_of_dates=WORLD_AS_O
             y = world_year(world, s, n_units=n_units)
             truth = true_final_rates(y.dossiers, y.units).set_index("unit_code")
             for as_of in pd.to_datetime(list(as_of_dates)):
-                p = project(y.dossiers, y.catalog, y.units, as_of, seed=seed, **kw).set_index("unit_code")
+                p = project(y.dossiers, y.catalog, y.units, as_of, seed=seed, decision=sample_decision(),
+                            **kw).set_index("unit_code")
                 p = p[p["total_so_far"] > 0]
                 det = _scored_methods(p, truth, y.dossiers, as_of)
                 if oracle:

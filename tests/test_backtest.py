@@ -15,7 +15,7 @@ from chitieu_lib.projection.synthetic import synthetic_catalog, synthetic_year
 def test_backtest_on_a_simulated_year():
     units = load_units(DECISION)
     d = synthetic_year(n_units=40, seed=21, volume_scale=1.0, slope_mean=0.03, slope_sd=0.02)
-    det = backtest(d, synthetic_catalog(), units, as_of_dates=["2019-04-30", "2019-07-31"], seed=0, n_sims=300)
+    det = backtest(d, synthetic_catalog(), units, as_of_dates=["2019-04-30", "2019-07-31"], seed=0, n_sims=300, decision=DECISION)
     # truth computed independently from the raw frame
     c = d[d["reason"] == "counted"]
     final = c.assign(on=c["channel"] == "online").groupby("unit_code")["on"].mean()
@@ -38,7 +38,7 @@ def _coverage_and_scores(dynamics, seed):
     units = load_units(DECISION)
     d = synthetic_year(n_units=60, seed=seed, volume_scale=1.0, dynamics=dynamics)
     det = backtest(d, synthetic_catalog(), units, seed=0, n_sims=300,
-                   as_of_dates=["2019-04-30", "2019-06-30", "2019-08-31", "2019-09-30"])
+                   as_of_dates=["2019-04-30", "2019-06-30", "2019-08-31", "2019-09-30"], decision=DECISION)
     return score(det).set_index("method")
 
 

@@ -22,11 +22,11 @@ def test_rates_gains_projection_columns(tmp_path):
     assert all(c in got.columns for c in RATES_COLUMNS)
     empty = got[got["total"] == 0]
     assert (empty[RATES_COLUMNS] == "").all().all()
-    # same numbers as project() on the dossiers received up to the as-of day only
+    # same numbers as project(decision=DECISION) on the dossiers received up to the as-of day only
     cat = read_catalog(f"{EX}/catalog.csv", DECISION)
     d = load_dossiers([f"{EX}/dossiers.csv"], cat, decision=DECISION)
     d = d[d["received_date"] <= "2019-06-30"]
-    p = project(d, cat, load_units(DECISION), "2019-06-30").set_index("unit_code")
+    p = project(d, cat, load_units(DECISION), "2019-06-30", decision=DECISION).set_index("unit_code")
     with_data = got[got["total"] > 0].set_index("unit_code")
     assert len(with_data) > 0
     pd.testing.assert_series_equal(with_data["p_meet"].astype(float), p.loc[with_data.index, "p_meet"],

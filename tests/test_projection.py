@@ -54,7 +54,7 @@ def test_certain_and_impossible_by_hand():
 
 
 def test_project_arithmetic_matches_own_columns(year):
-    out = project(year, synthetic_catalog(), UNITS, "2019-06-30", seed=1, n_sims=400)
+    out = project(year, synthetic_catalog(), UNITS, "2019-06-30", seed=1, n_sims=400, decision=DECISION)
     assert list(out.columns[:len(PROJECTION_COLUMNS)]) == PROJECTION_COLUMNS
     assert len(out) == 162
     r = out[out["total_so_far"] > 0].merge(UNITS[["unit_code", "target"]], on="unit_code")
@@ -76,7 +76,7 @@ def test_project_arithmetic_matches_own_columns(year):
 
 
 def test_units_without_dossiers_get_no_projection_and_a_reason(year):
-    out = project(year, synthetic_catalog(), UNITS, "2019-06-30", seed=1, n_sims=200)
+    out = project(year, synthetic_catalog(), UNITS, "2019-06-30", seed=1, n_sims=200, decision=DECISION)
     empty = out[out["total_so_far"] == 0]
     assert len(empty) == 150
     assert empty["projected_rate"].isna().all() and empty["p_meet"].isna().all()
@@ -111,7 +111,7 @@ def test_expected_volume_follows_office_calendar_and_windows():
 def test_certain_status_in_project():
     # every dossier online so far: even the stated bound of offline dossiers cannot pull 100% below 45%?
     d = _one_unit("2019-10-31", online_every=1)
-    out = project(d, synthetic_catalog(), UNITS, "2019-10-31", seed=0, n_sims=200).set_index("unit_code")
+    out = project(d, synthetic_catalog(), UNITS, "2019-10-31", seed=0, n_sims=200, decision=DECISION).set_index("unit_code")
     r = out.loc["SCT"]
     # 7-day bins back from Thu 31/10: Thu 2/5 – Wed 8/5 holds 6 working days (Sat 4/5 worked)
     assert r["max_remaining"] == 2 * 6 * 5
@@ -119,23 +119,23 @@ def test_certain_status_in_project():
     assert r["status"] == "met" and r["p_meet"] == 1.0
     # none online: out of reach
     d0 = _one_unit("2019-10-31", online_every=10**9).assign(channel="direct")
-    r0 = project(d0, synthetic_catalog(), UNITS, "2019-10-31", seed=0, n_sims=200).set_index("unit_code").loc["SCT"]
+    r0 = project(d0, synthetic_catalog(), UNITS, "2019-10-31", seed=0, n_sims=200, decision=DECISION).set_index("unit_code").loc["SCT"]
     assert r0["status"] == "unreachable" and r0["p_meet"] == 0.0
     assert "dưới chỉ tiêu 45,0%" in r0["status_note"]
 
 
 def test_reproducible_with_a_seed(year):
-    a = project(year, synthetic_catalog(), UNITS, "2019-05-31", seed=7, n_sims=300)
-    b = project(year, synthetic_catalog(), UNITS, "2019-05-31", seed=7, n_sims=300)
-    c = project(year, synthetic_catalog(), UNITS, "2019-05-31", seed=8, n_sims=300)
+    a = project(year, synthetic_catalog(), UNITS, "2019-05-31", seed=7, n_sims=300, decision=DECISION)
+    b = project(year, synthetic_catalog(), UNITS, "2019-05-31", seed=7, n_sims=300, decision=DECISION)
+    c = project(year, synthetic_catalog(), UNITS, "2019-05-31", seed=8, n_sims=300, decision=DECISION)
     pd.testing.assert_frame_equal(a, b)
     assert not a["projected_low"].equals(c["projected_low"])
 
 
 def test_ignores_dossiers_after_as_of(year):
     cut = year[year["received_date"] <= "2019-05-31"]
-    a = project(year, synthetic_catalog(), UNITS, "2019-05-31", seed=2, n_sims=300)
-    b = project(cut, synthetic_catalog(), UNITS, "2019-05-31", seed=2, n_sims=300)
+    a = project(year, synthetic_catalog(), UNITS, "2019-05-31", seed=2, n_sims=300, decision=DECISION)
+    b = project(cut, synthetic_catalog(), UNITS, "2019-05-31", seed=2, n_sims=300, decision=DECISION)
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -143,14 +143,14 @@ def test_more_online_never_lowers_p_meet(year):
     """Turning direct dossiers into online ones (same volume) never lowers p_meet (common random numbers)."""
     rng = np.random.default_rng(0)
     as_of = "2019-07-31"
-    base = project(year, synthetic_catalog(), UNITS, as_of, seed=3, n_sims=400).set_index("unit_code")
+    base = project(year, synthetic_catalog(), UNITS, as_of, seed=3, n_sims=400, decision=DECISION).set_index("unit_code")
     direct = np.flatnonzero((year["channel"] == "direct").to_numpy()
                             & (year["received_date"] <= as_of).to_numpy())
     for frac in (0.05, 0.2):
         more = year.copy()
         pick = rng.choice(direct, size=int(frac * len(direct)), replace=False)
         more.loc[more.index[pick], "channel"] = "online"
-        up = project(more, synthetic_catalog(), UNITS, as_of, seed=3, n_sims=400).set_index("unit_code")
+        up = project(more, synthetic_catalog(), UNITS, as_of, seed=3, n_sims=400, decision=DECISION).set_index("unit_code")
         has = base["total_so_far"] > 0
         # common random numbers make p_meet monotone for a given fit; the fit's discrete choices (grid
         # hyperparameters, jumps or not) may change with the data, which moved one unit 0.0025 (1 draw
@@ -160,8 +160,8 @@ def test_more_online_never_lowers_p_meet(year):
 
 
 def test_fan_ends_where_projection_ends(year):
-    fan = projection_fan(year, synthetic_catalog(), UNITS, "2019-08-31", seed=4, n_sims=300)
-    out = project(year, synthetic_catalog(), UNITS, "2019-08-31", seed=4, n_sims=300).set_index("unit_code")
+    fan = projection_fan(year, synthetic_catalog(), UNITS, "2019-08-31", seed=4, n_sims=300, decision=DECISION)
+    out = project(year, synthetic_catalog(), UNITS, "2019-08-31", seed=4, n_sims=300, decision=DECISION).set_index("unit_code")
     assert set(fan["unit_code"]) == set(out.index[out["total_so_far"] > 0])
     u = fan["unit_code"].iloc[0]
     f = fan[fan["unit_code"] == u]
@@ -279,7 +279,7 @@ def test_new_procedure_mix_lifts_the_projection():
     # a new procedure (P08, counted from June) is far more online: at 30/4 the v2 projection, which reads
     # its share from the dossiers received before it counts, must sit above carrying the rate forward
     y = world_year("new_procedure", seed=8, n_units=30, volume_scale=1.0)
-    out = project(y.dossiers, y.catalog, y.units, "2019-04-30", n_sims=300).set_index("unit_code")
+    out = project(y.dossiers, y.catalog, y.units, "2019-04-30", n_sims=300, decision=DECISION).set_index("unit_code")
     has = out["total_so_far"] > 0
     carry = out.loc[has, "online_so_far"] / out.loc[has, "total_so_far"]
     assert (out.loc[has, "projected_rate"] > carry).mean() > 0.8

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..decision import load_decision, load_units
+from ..decision import load_units
 from .. import vi
 from . import kalman, share, simulate, status, volume
 
@@ -41,7 +41,9 @@ LITTLE_DATA = 100             # fewer counted dossiers than this: the note says 
 
 
 def _inputs(dossiers, catalog, units, as_of, decision):
-    d = decision or load_decision()
+    if decision is None:    # its window's end and office calendar: each year has its own
+        raise TypeError("the projection needs the decision (decision=store.decision or load_decision(FILE))")
+    d = decision
     as_of = pd.Timestamp(as_of).normalize()
     units = load_units(d) if units is None else units
     tu = units[units["target"].notna()].reset_index(drop=True)
@@ -136,7 +138,7 @@ def _single_period(as_of, end, n_weeks):
 
 
 def project(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.DataFrame | None, as_of, *,
-            seed: int = 0, n_sims: int = simulate.N_SIMS, decision=None,
+            seed: int = 0, n_sims: int = simulate.N_SIMS, decision,
             method: str = DEFAULT_METHOD) -> pd.DataFrame:
     """One row per unit with a target: the projected final rate, its 80% interval, p_meet, status.
 
@@ -227,7 +229,7 @@ def _month_ends(as_of, end, n_weeks):
 
 def projection_fan(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.DataFrame | None, as_of, *,
                    seed: int = 0, freq: str = "month", quantiles=(0.1, 0.25, 0.5, 0.75, 0.9),
-                   n_sims: int = simulate.N_SIMS, decision=None, method: str = DEFAULT_METHOD) -> pd.DataFrame:
+                   n_sims: int = simulate.N_SIMS, decision, method: str = DEFAULT_METHOD) -> pd.DataFrame:
     """Quantiles of the cumulative rate from as_of to the window's end, per unit (tidy).
 
     ``freq``: ``"month"`` (a point at the end of each week that closes a month)
