@@ -58,8 +58,9 @@ def planned_jobs(processed: Path, out: Path):
 
     store = open_store(processed)
     as_of = default_as_of(store)
+    # The parameters chitieu render gives every report (no --since, no --previous).
     planned = plan(store.units, decision=store.decision, level="all", as_of=as_of,
-                   processed_dir=str(processed.resolve()), out=out)
+                   processed_dir=str(processed.resolve()), out=out, extra={"since": "", "previous_dir": ""})
     return planned, as_of
 
 

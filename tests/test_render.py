@@ -121,3 +121,18 @@ def test_a_failing_report_is_listed_with_why(tmp_path):
                              decision=render.load_decision())
     assert "Lỗi khi tạo báo cáo" in page and "KeyError: &#x27;rate&#x27; (cell [5])" in page
     assert "1 báo cáo lỗi" in page
+
+
+def test_van_ninh_phong_table_follows_letter_934(rendered_district):
+    """Letter 934 lists eight phòng in its order; the district's phòng table follows it, every one shown."""
+    from chitieu_lib.report.tables import phong_key
+    letter = next(x for x in render.load_decision().letters if x["number"] == "934/UBND-VHTT")
+    listed = [phong_key(p) for p in letter["phong"]]
+    assert len(listed) == 8
+    table = pd.read_csv(rendered_district / "huyen" / "571.theo_phong.csv", encoding="utf-8-sig")
+    keys = [phong_key(name) for name in table["Phòng, bộ phận"]]
+    assert set(listed) <= set(keys)                              # each phòng of the letter has a row
+    positions = [listed.index(k) for k in keys if k in listed]
+    assert positions == sorted(positions) == list(range(8))      # in the letter's order, first
+    others = keys[len(positions):]
+    assert all(k not in listed for k in others)                  # the data's other phòng after them

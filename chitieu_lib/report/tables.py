@@ -71,11 +71,21 @@ def _letter_phong(view: View, unit_code: str) -> list[str]:
     return out
 
 
+def phong_key(text: str) -> tuple:
+    """A phòng's name without case, accents, the word 'Phòng' or the order of its ' - ' parts.
+
+    >>> phong_key("Phòng Tài chính - Kế hoạch") == phong_key("Kế hoạch - Tài chính")
+    True
+    """
+    parts = [fold(part) for part in str(text).split(" - ")]      # fold drops the dash itself
+    if parts and parts[0].startswith("phong "):
+        parts[0] = parts[0][len("phong "):]
+    return tuple(sorted(p.strip() for p in parts))
+
+
 def _phong_order(names: pd.Series, listed: list[str]) -> pd.Series:
-    """Position of each agency name in the letter's list (matched without case, accents or 'Phòng')."""
-    def key(text: str) -> str:
-        folded = fold(str(text))
-        return folded[len("phong "):] if folded.startswith("phong ") else folded
+    """Position of each agency name in the letter's list (see :func:`phong_key`)."""
+    key = phong_key
     position = {key(p): i for i, p in enumerate(listed)}
     return names.map(lambda n: position.get(key(n), len(listed)))
 
