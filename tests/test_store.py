@@ -185,3 +185,24 @@ def test_store_and_loader_join_example_rows_the_same_way():
     store_line = _acc_frame(d, "dossiers").set_index("reason").loc["duplicate"]
     assert (store_line["rows"], store_line["example_rows"]) == (6, want)
     assert accounting(d).set_index("reason").loc["duplicate", "example_rows"] == want
+
+
+def test_the_same_export_twice_is_read_once_per_file_and_warned(tmp_path):
+    """Two copies of one export: both read (their rows become duplicates), a warning in the manifest."""
+    import csv
+    import shutil
+    from pathlib import Path
+    raw = tmp_path / "raw"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "raw" / "example", raw)
+    shutil.copy(raw / "dossiers.csv", raw / "dossiers_2.csv")
+    res = ingest(raw, tmp_path / "store", decision=DECISION, log=None)
+    warnings = json.loads((tmp_path / "store" / "manifest.json").read_text(encoding="utf-8"))["warnings"]
+    assert any("dossiers_2.csv" in w and "dossiers.csv" in w and "same content" in w for w in warnings)
+    # by hand: in the copy, every row with a dossier id repeats one of the original (missing_id is checked first)
+    with open(raw / "dossiers.csv", encoding="utf-8") as f:
+        ids = [r["Mã hồ sơ"].strip() for r in csv.DictReader(f)]
+    acc = pd.read_csv(tmp_path / "store" / "accounting.csv")
+    copy_rows = acc[acc["file"] == "dossiers_2.csv"].set_index("reason")["rows"]
+    assert copy_rows["duplicate"] == sum(1 for i in ids if i)
+    assert copy_rows.get("missing_id", 0) == sum(1 for i in ids if not i)
+    assert res.manifest["warnings"] == warnings

@@ -236,7 +236,10 @@ def _build(raw_dir: Path, out_dir: Path, tmp: Path, files: list[RawFile], inputs
         "inputs": inputs,
         "not_read": [i["path"] for i in inputs if i["kind"] in ("unknown", "documentation")],
         "files": list(STORE_FILES),
+        "warnings": ingest_warnings(inputs, dossiers, decision),
     }
+    for w in manifest["warnings"]:
+        say(f"warning: {w}")
     stored = with_categories(dossiers)
     for name, table in (("dossiers", stored), ("catalog", catalog), ("units", units),
                         ("aggregates", aggregates), ("accounting", acc)):
@@ -248,6 +251,30 @@ def _build(raw_dir: Path, out_dir: Path, tmp: Path, files: list[RawFile], inputs
     acc.to_csv(tmp / "accounting.csv", index=False)
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return manifest
+
+
+def ingest_warnings(inputs: list[dict], dossiers: pd.DataFrame, decision: Decision) -> list[str]:
+    """What a user should know before trusting the store (kept in the manifest and printed).
+
+    Two files with the same content (one export saved twice: read both, their rows come out as
+    ``duplicate``), and most dossiers outside the decision's window (the wrong year's decision?).
+    """
+    out = []
+    by_hash: dict[str, list[str]] = {}
+    for i in inputs:
+        if i["kind"] not in ("documentation", "source"):
+            by_hash.setdefault(i["sha256"], []).append(i["path"])
+    for paths in by_hash.values():
+        if len(paths) > 1:
+            out.append(f"{' and '.join(paths)} have the same content (the same export given twice?); "
+                       "both were read, the second one's rows are counted as duplicates")
+    if len(dossiers):
+        outside = int((dossiers["reason"].astype(str) == "outside_window").sum())
+        if outside > len(dossiers) / 2:
+            out.append(f"{outside:,} of {len(dossiers):,} dossier rows fall outside the window of "
+                       f"{decision.number} ({decision.window_start} to {decision.window_end}): is this "
+                       "the right year's decision (--decision)?")
+    return out
 
 
 def copy_decision(decision: Decision, store_dir: Path) -> dict:
