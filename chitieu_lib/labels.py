@@ -60,6 +60,23 @@ REASONS = {
     "blank_row": "dòng không có thông tin hồ sơ (chỉ có STT hoặc dữ liệu cá nhân)",
 }
 
+# The projection's note on each unit (chitieu_lib.projection fills in the figures).
+PROJECTION_NOTES = {
+    "no_data": "Chưa có hồ sơ nào được tính đến ngày {as_of}: chưa đủ dữ liệu để dự báo.",
+    "window_over": "Đã kết thúc thời gian tính: tỷ lệ {rate}, không dưới chỉ tiêu {target}.",
+    "met": ("Kể cả khi tối đa {max_remaining} hồ sơ còn lại đến {end} đều không trực tuyến, "
+            "tỷ lệ vẫn không dưới chỉ tiêu {target}."),
+    "unreachable": ("Kể cả khi tối đa {max_remaining} hồ sơ còn lại đều trực tuyến, tỷ lệ cũng chỉ "
+                    "đạt {best}, dưới chỉ tiêu {target}."),
+    "forecast": "Dự báo {projected} (khoảng 80%: {low}–{high}), khả năng đạt {p_meet}.",
+    "needed": (" Cần {required} hồ sơ còn lại nộp trực tuyến: thêm khoảng {extra} hồ sơ trực tuyến "
+               "so với nhịp hiện nay ({per_week} hồ sơ/tuần)."),
+    "little_data": (" Ít dữ liệu ({total} hồ sơ): dự báo dựa một phần vào các đơn vị "
+                    "cùng cấp, cùng chỉ tiêu."),
+}
+# A level inside a sentence ("... cho đơn vị cấp xã ...").
+LEVELS_IN_SENTENCE = {"department": "sở, ban, ngành", "district": "cấp huyện", "commune": "cấp xã"}
+
 NO_AGENCY = "(không ghi phòng)"
 SYNTHETIC_NOTE = ("Lưu ý: đây là <b>số liệu mẫu tổng hợp (giả lập)</b> do công cụ tạo ra để minh họa, "
                   "không phải số liệu thật của bất kỳ cơ quan, đơn vị nào.")

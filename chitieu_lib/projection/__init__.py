@@ -7,8 +7,9 @@ dossiers), :mod:`.share` (the online share's trend), :mod:`.simulate`
 (uncertainty), :mod:`.status` (arithmetic and status words).
 
 >>> from chitieu_lib.projection.synthetic import synthetic_year, synthetic_catalog
+>>> from chitieu_lib.sample.year import sample_decision
 >>> d = synthetic_year(n_units=4, seed=3, volume_scale=0.3)
->>> out = project(d, synthetic_catalog(), None, "2019-06-30", seed=1)
+>>> out = project(d, synthetic_catalog(), None, "2019-06-30", seed=1, decision=sample_decision())
 >>> len(out), bool(out["p_meet"].dropna().between(0, 1).all()), int(out["p_meet"].notna().sum())
 (162, True, 4)
 """
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..decision import load_units
-from .. import vi
+from .. import labels, vi
 from . import kalman, share, simulate, status, volume
 
 __all__ = ["project", "projection_fan", "PROJECTION_COLUMNS", "RATES_COLUMNS", "LITTLE_DATA"]
@@ -192,28 +193,25 @@ def project(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.DataFrame |
 
 
 def _note(r, as_of, end) -> str:
-    f, day, n = vi.fmt_pct, vi.fmt_date, vi.fmt_int
+    """The unit's note for a reader; the words are chitieu_lib.labels.PROJECTION_NOTES."""
+    f, day, n, words = vi.fmt_pct, vi.fmt_date, vi.fmt_int, labels.PROJECTION_NOTES
     if r.total_so_far == 0:
-        return f"Chưa có hồ sơ nào được tính đến ngày {day(as_of)}: chưa đủ dữ liệu để dự báo."
+        return words["no_data"].format(as_of=day(as_of))
     rate_now = r.online_so_far / r.total_so_far
     if r.status == status.MET:
         if r.max_remaining == 0:
-            return f"Đã kết thúc thời gian tính: tỷ lệ {f(rate_now)}, không dưới chỉ tiêu {f(r.target)}."
-        return (f"Kể cả khi tối đa {n(r.max_remaining)} hồ sơ còn lại đến {day(end)} đều không trực tuyến, "
-                f"tỷ lệ vẫn không dưới chỉ tiêu {f(r.target)}.")
+            return words["window_over"].format(rate=f(rate_now), target=f(r.target))
+        return words["met"].format(max_remaining=n(r.max_remaining), end=day(end), target=f(r.target))
     if r.status == status.OUT_OF_REACH:
         best = (r.online_so_far + r.max_remaining) / (r.total_so_far + r.max_remaining)
-        return (f"Kể cả khi tối đa {n(r.max_remaining)} hồ sơ còn lại đều trực tuyến, tỷ lệ cũng chỉ "
-                f"đạt {f(best)}, dưới chỉ tiêu {f(r.target)}.")
-    note = (f"Dự báo {f(r.projected_rate)} (khoảng 80%: {f(r.projected_low)}–{f(r.projected_high)}), "
-            f"khả năng đạt {r.p_meet * 100:.0f}%.")
+        return words["unreachable"].format(max_remaining=n(r.max_remaining), best=f(best), target=f(r.target))
+    note = words["forecast"].format(projected=f(r.projected_rate), low=f(r.projected_low),
+                                    high=f(r.projected_high), p_meet=f(r.p_meet, 0))
     if r.extra_online_needed > 0:
-        note += (f" Cần {f(min(r.required_rate, 1))} hồ sơ còn lại nộp trực tuyến: thêm khoảng "
-                 f"{n(r.extra_online_needed)} hồ sơ trực tuyến so với nhịp hiện nay "
-                 f"({vi.fmt_num(r.extra_online_per_week, 1)} hồ sơ/tuần).")
+        note += words["needed"].format(required=f(min(r.required_rate, 1)), extra=n(r.extra_online_needed),
+                                       per_week=vi.fmt_num(r.extra_online_per_week, 1))
     if r.total_so_far < LITTLE_DATA:
-        note += (f" Ít dữ liệu ({n(r.total_so_far)} hồ sơ): dự báo dựa một phần vào các đơn vị "
-                 "cùng cấp, cùng chỉ tiêu.")
+        note += words["little_data"].format(total=n(r.total_so_far))
     return note
 
 

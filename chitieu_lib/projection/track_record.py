@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import vi
+from .. import labels, vi
 from ..decision import load_units
 from ..sample.year import sample_decision   # the simulated worlds are drawn for it
 
 TRACK_RECORD_FILE = Path(__file__).resolve().parent.parent / "data" / "projection_track_record.csv"
-LEVEL_WORDS = {"department": "sở, ban, ngành", "district": "cấp huyện", "commune": "cấp xã"}
+LEVEL_WORDS = labels.LEVELS_IN_SENTENCE
 
 
 def track_record_table(detail: pd.DataFrame) -> pd.DataFrame:
