@@ -18,7 +18,8 @@ p_meet (mean of (p_meet − met)²).
 
 >>> from chitieu_lib.projection.synthetic import synthetic_year, synthetic_catalog
 >>> d = synthetic_year(n_units=6, seed=2, volume_scale=0.3)
->>> det = backtest(d, synthetic_catalog(), None, as_of_dates=["2019-08-31"], n_sims=300)
+>>> det = backtest(d, synthetic_catalog(), None, as_of_dates=["2019-08-31"], n_sims=300,
+...                decision=sample_decision())
 >>> sorted(det["method"].unique())
 ['carry', 'last3', 'model']
 """
