@@ -27,9 +27,13 @@ def wheel(tmp_path_factory):
     dist = tmp_path_factory.mktemp("dist")
     # built from a copy: an in-tree build would leave build/ and *.egg-info in the checkout
     source = tmp_path_factory.mktemp("source") / "chitieu"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".nbval", "outputs", "data",
-        ".pytest_cache", ".hypothesis"))
+    everywhere = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".nbval",
+                                        ".pytest_cache", ".hypothesis")
+
+    def ignore(folder, names):   # the checkout's data and outputs (large, not in the package) at the top only
+        top = {"data", "outputs", "bench"} & set(names) if Path(folder) == ROOT else set()
+        return set(everywhere(folder, names)) | top
+    shutil.copytree(ROOT, source, ignore=ignore)
     sh(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--disable-pip-version-check",
        "-w", dist, source)
     return next(dist.glob("chitieu-*.whl"))
