@@ -8,13 +8,13 @@ HuanVu201/DichVuCong_KhoaLuan_PASETO, the Biểu 06 form); all values are synthe
 """
 
 import csv
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import zipfile
 
 import openpyxl
 import pandas as pd
 import pytest
 
+from _decision import DECISION, UNITS  # noqa: F401 (the decision, explicitly)
 from chitieu_lib.aggregate import read_flat_csv
 from chitieu_lib.cli import main
 from chitieu_lib.ingest import read_dossier_file
@@ -351,3 +351,27 @@ def test_messages_never_echo_personal_data(tmp_path, capsys, problem):
     manifest = tmp_path / "store" / "manifest.json"
     if manifest.exists():
         assert not any(p in manifest.read_text(encoding="utf-8") for p in PERSONAL)
+
+
+# ---------------------------------------------------------------- OpenCPS field names
+
+def test_opencps_fields_are_recognised_and_counted(tmp_path, capsys):
+    """OpenCPS names (opencps-v2 DossierConstants, OpenCPS DossierDisplayTerms): `online` is the
+    channel flag, `viaPostal` is how the result goes back (never the channel), contactName personal."""
+    headers = ["dossierNo", "serviceCode", "serviceName", "govAgencyCode", "govAgencyName", "online",
+               "viaPostal", "receiveDatetime", "dossierStatus", "contactName"]
+    rows = [  # unit, online flag, viaPostal, received -> by hand
+        ["HS1", "1.001193", "A", "x", "UBND huyện Vạn Ninh", "true", "true", "2019-03-05 08:00:00", "done", PERSONAL[0]],
+        ["HS2", "1.001193", "A", "x", "UBND huyện Vạn Ninh", "false", "true", "2019-03-06 08:00:00", "done", PERSONAL[0]],
+        ["HS3", "2.000001", "B", "x", "UBND huyện Vạn Ninh", "false", "false", "2019-03-07 08:00:00", "done", PERSONAL[0]],
+        ["HS4", "2.000001", "B", "x", "Sở Tư pháp", "true", "false", "2019-04-01 08:00:00", "done", PERSONAL[0]],
+    ]
+    d = tmp_path / "opencps.csv"
+    with open(d, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([headers, *rows])
+    code, rates, acc, text = _rates(capsys, "--dossiers", d, "--catalog", _catalog(tmp_path), "--out",
+                                    tmp_path / "r.csv", "--accounting", tmp_path / "a.csv")
+    assert code == 0, text
+    assert (rates["571"]["online"], rates["571"]["total"]) == ("1", "3")     # HS1 online of HS1-HS3
+    assert (rates["STP"]["online"], rates["STP"]["total"]) == ("1", "1")
+    assert acc["counted"] == 4 and not any(p in text for p in PERSONAL)
