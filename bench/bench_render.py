@@ -53,7 +53,8 @@ def ensure_store() -> Path:
 
 
 def planned_jobs(processed: Path, out: Path):
-    from chitieu_lib.render import default_as_of, plan
+    from chitieu_lib.render import plan
+    from chitieu_lib.report import default_as_of
     from chitieu_lib.store import open_store
 
     store = open_store(processed)

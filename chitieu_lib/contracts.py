@@ -98,6 +98,10 @@ USER_UNITS = pa.DataFrameSchema(
         "level": pa.Column(str, pa.Check.isin(LEVELS, error="one of " + ", ".join(LEVELS))),
         "target": pa.Column(str, pa.Check(_target_ok, error="empty, or a share: 0.45 or 45 for 45%")),
     },
+    checks=[pa.Check(lambda df: (df["level"] != "commune")
+                     | df["parent_code"].isin(set(df.loc[df["level"] == "district", "unit_code"])),
+                     name="parent_code",
+                     error="rule: a commune's parent_code must be the unit_code of a district of this file")],
     name="units registry",
 )
 
@@ -154,7 +158,7 @@ def _describe(f: Failure, frame: pd.DataFrame, key: str | None) -> str:
         first = int(frame.index[frame[key] == frame[key].iloc[f.row - 2]][0]) + 2
         return f"{where}: '{value}' repeats row {first}"
     if f.expected.startswith("rule "):                 # a sentence of its own (a whole-row check)
-        return f"{where}: {f.expected}"
+        return f"{where}: {f.expected.removeprefix('rule: ')}"
     return f"{where}: '{value}' is not {f.expected}" if value else f"{where}: expected {f.expected}"
 
 
@@ -165,9 +169,11 @@ def check_file(frame: pd.DataFrame, schema: pa.DataFrameSchema, path, *, key: st
         return
     lines = [_describe(f, frame, key) for f in found[:MAX_LISTED]]
     more = f"\n  ... and {len(found) - MAX_LISTED} more" if len(found) > MAX_LISTED else ""
-    head = f"{len(found)} problem(s) in this {schema.name}" if len(found) > 1 else lines[0]
-    message = head + ("".join(f"\n  {ln}" for ln in lines) + more if len(found) > 1 else "")
     first = found[0]
+    if len(found) == 1:     # the InputError itself says the row and column: say them once
+        message = lines[0].split(": ", 1)[1] if (first.row or first.column) else lines[0]
+    else:
+        message = f"{len(found)} problem(s) in this {schema.name}" + "".join(f"\n  {ln}" for ln in lines) + more
     raise InputError(message, path=path, row=first.row if len(found) == 1 else None,
                      column=first.column if len(found) == 1 else None) from None
 

@@ -52,6 +52,7 @@ class Decision:
     window_end: dt.date
     grace_days: int
     window_text: dict          # rule -> the sentence of Article 2 that defines it
+    window_article: str        # the article that sets the window ("Điều 2"), as reports cite it
     groups: tuple              # dicts: clause, level, target, members | communes_of, text
     divisions_file: Path
     agencies_file: Path
@@ -64,6 +65,12 @@ class Decision:
     def reference_files(self) -> tuple[Path, ...]:
         """The files this decision refers to (registry and calendar), which travel with it."""
         return (self.divisions_file, self.agencies_file, self.calendar_file)
+
+    @property
+    def targets_article(self) -> str:
+        """The article that sets the targets, from the groups' clauses ("Điều 1, khoản 1, ..." → "Điều 1")."""
+        heads = {str(g["clause"]).split(",")[0].strip() for g in self.groups}
+        return heads.pop() if len(heads) == 1 else ""
 
     def group(self, clause: str) -> dict | None:
         """The Article 1 group of ``clause`` (None if the decision has no such clause)."""
@@ -133,6 +140,7 @@ def read_decision(path: str | Path | None = None) -> Decision:
         title=raw["title"],
         window_start=win["start"], window_end=win["end"], grace_days=int(win["grace_days"]),
         window_text={k: win[k] for k in ("continuing", "new", "dropped")},
+        window_article=str(win.get("article", "")),
         groups=tuple(raw["groups"]),
         divisions_file=_reference(path, raw["divisions"]), agencies_file=_reference(path, raw["agencies"]),
         calendar_file=_reference(path, raw["calendar"]), path=path,

@@ -55,7 +55,7 @@ REASONS = {
     "ambiguous_unit": "tên đơn vị khớp nhiều đơn vị",
     "no_target": "đơn vị không được giao chỉ tiêu",
     "not_in_catalogue": "thủ tục không có trong danh mục",
-    "outside_window": "ngoài thời gian tính (Điều 2)",
+    "outside_window": "ngoài thời gian tính của quyết định",
     "after_as_of": "nhận sau ngày tính đến",
     "blank_row": "dòng không có thông tin hồ sơ (chỉ có STT hoặc dữ liệu cá nhân)",
 }
@@ -98,7 +98,7 @@ CHART = {
     "heatmap_title": "Tỷ lệ trực tuyến của các xã, thị trấn theo tháng (%)",
     "heatmap_axis": "Xã, phường, thị trấn",
     "heatmap_note": "Ô xám: không có hồ sơ. Màu xanh: trên chỉ tiêu; màu đỏ: dưới chỉ tiêu.",
-    "ranking_title": "Tỷ lệ trực tuyến đến nay của từng đơn vị, theo nhóm chỉ tiêu (Điều 1)",
+    "ranking_title": "Tỷ lệ trực tuyến đến nay của từng đơn vị, theo nhóm chỉ tiêu",
     "ranking_axis": "Tỷ lệ trực tuyến đến nay",
     "target_mark": "Chỉ tiêu của nhóm",
     "no_data": "Chưa có hồ sơ được tính",

@@ -107,12 +107,17 @@ def _check_against_inputs(outputs: list[_Named], inputs: list[_Named], replaced:
                                  "replaced whole; choose another output folder")
 
 
-def _check_distinct(outputs: list[_Named]) -> None:
+def _check_distinct(outputs: list[_Named], folders: list[_Named] = ()) -> None:
     for k, a in enumerate(outputs):
         for b in outputs[k + 1:]:
             if _same(a.path, b.path):
                 raise InputError(f"{a.flag} {a.given} and {b.flag} {b.given} name the same output; "
                                  "give each output its own path")
+    for a in outputs:            # a file output inside a folder the command writes could replace its files
+        for b in folders:
+            if a not in folders and _inside(a.path, b.path):
+                raise InputError(f"{a.flag} {a.given} lies inside the output folder {b.flag} {b.given}, "
+                                 "whose files the command writes; choose a path outside it")
 
 
 def check_paths(inputs: Mapping[str, object], outputs: Mapping[str, object] = None, *,
@@ -127,7 +132,7 @@ def check_paths(inputs: Mapping[str, object], outputs: Mapping[str, object] = No
     folders = _named(out_dirs or {}) + _named(replaced_dirs or {})
     _check_kinds(files, folders)
     _check_against_inputs(files + folders, _named(inputs), set(replaced_dirs or {}))
-    _check_distinct(files + folders)
+    _check_distinct(files + folders, folders)
 
 
 def given_twice(paths: Iterable, extensions: Iterable[str]) -> tuple[list, list[str]]:

@@ -415,14 +415,6 @@ def index_extra(store, codes, as_of, since, previous) -> pd.DataFrame | None:
 
 # --------------------------------------------------------------------------- the batch
 
-def default_as_of(store) -> str:
-    """The as-of date when none is given: the store's data date, capped at the window's end."""
-    end = pd.Timestamp(store.decision.window_end)
-    data_date = store.manifest.get("data_date") if isinstance(store.manifest, dict) else None
-    day = min(pd.Timestamp(data_date), end) if data_date else end
-    return day.date().isoformat()
-
-
 def check_decision(store, decision_file) -> None:
     """Refuse a decision file that is not the one the store was ingested with."""
     if not decision_file:
@@ -480,7 +472,7 @@ def render(*, level="all", codes=None, as_of=None, processed_dir=None, out="outp
     check_decision(store, decision_file)
     previous = check_previous(previous_dir, store)
     processed = str(processed.resolve())
-    as_of = pd.Timestamp(as_of).date().isoformat() if as_of else default_as_of(store)
+    as_of = pd.Timestamp(as_of).date().isoformat() if as_of else report.default_as_of(store)
     since = check_since(since, as_of, store.decision)
     out = Path(out)
     extra = {"since": since, "previous_dir": str(previous.path.resolve()) if previous else ""}

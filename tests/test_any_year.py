@@ -48,6 +48,7 @@ def fictional_decision(folder) -> str:
                      ("target = 0.25", "target = 0.30"), ("tối thiểu 45%", "tối thiểu 55%"),
                      ("tối thiểu 35%", "tối thiểu 50%"), ("tối thiểu 25%", "tối thiểu 30%"),
                      ("địa phương năm 2019", "địa phương năm 2020"),
+                     ('article = "Điều 2"', 'article = "Điều 3"'),      # this year's window is in Article 3
                      ('calendar = "vn_office_calendar_2018_2019.csv"', 'calendar = "lich-2020.csv"')]:
         assert old in text, old
         text = text.replace(old, new)
@@ -135,7 +136,7 @@ def test_reports_quote_only_the_file_and_letters_only_their_own(year_2020):
     van_ninh, nha_trang = page_text(out / "huyen" / "571.html"), page_text(out / "huyen" / "568.html")
     for page in (van_ninh, nha_trang):
         assert "123/QĐ-UBND" in page and "10/04/2020" in page
-        assert "từ 01/12/2019 đến 30/11/2020" in page and "sau 7 ngày" in page
+        assert "từ 01/12/2019 đến 30/11/2020 (Điều 3;" in page and "sau 7 ngày" in page and "Điều 2" not in page
         assert "tối thiểu 50%" in page
         for old in ("817", "25/03/2019", "25/3/2019", "30/11/2019", "934", "năm 2019"):
             assert old not in page, old

@@ -64,3 +64,14 @@ def test_a_broken_stored_table_is_caught_before_it_is_written(test_store):
     units.loc[0, "target"] = 1.5
     assert [(f.row, f.column) for f in failures(units, STORED["units"])] == [(2, "target")]
     assert pd.isna(store.units["target"]).any()        # units without a target are allowed
+
+
+def test_a_commune_whose_district_is_not_in_the_file_is_refused(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text("unit_code,unit_name,level,parent_code,target\nSTP,Sở Tư pháp,department,,0.40\n"
+                    "571,Huyện Vạn Ninh,district,,35\n22516,Xã Vạn Thắng,commune,999,25\n"
+                    "22519,Xã Vạn Thạnh,commune,571,25\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_units_csv(path)
+    assert (err.value.row, err.value.column) == (4, "parent_code")
+    assert "a commune's parent_code must be the unit_code of a district of this file" in str(err.value)

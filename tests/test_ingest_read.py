@@ -176,3 +176,17 @@ def test_windows_1258_found_after_a_long_ascii_head(tmp_path):
     assert d.attrs["ingest"]["encoding"] == "cp1258"
     assert d["unit_text"].iloc[-1] == "Sở Tư pháp" and d["unit_code"].iloc[-1] == "STP"
     assert len(d) == 60001
+
+
+def test_a_quote_never_closed_is_refused_not_swallowing_rows(tmp_path):
+    """Row 2's last cell opens a quote that never closes: rows 3-4 would vanish into it (issue 10)."""
+    p = tmp_path / "d.csv"
+    p.write_text("Mã hồ sơ,Cơ quan tiếp nhận,Mã TTHC,Ngày tiếp nhận,Hình thức nộp,Họ tên\n"
+                 'H1,Sở Tư pháp,T1,05/03/2019,Trực tuyến,"Nguyễn Văn A\n'
+                 "H2,Sở Tư pháp,T1,06/03/2019,Trực tiếp,Trần Thị B\n"
+                 "H3,Sở Tư pháp,T1,07/03/2019,Trực tiếp,Lê Văn C\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_dossier_file(p, UNITS)
+    assert (err.value.row, err.value.column) == (2, "Họ tên")
+    assert "never closed" in str(err.value) and "2 line(s)" in str(err.value)
+    assert not any(name in str(err.value) for name in ("Nguyễn Văn A", "Trần Thị B", "Lê Văn C"))

@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
-REPORT = {"as_of": "2019-09-30", "since": "", "processed_dir": "", "previous_dir": ""}
+REPORT = {"as_of": "", "since": "", "processed_dir": "", "previous_dir": ""}
 EXPECTED_PARAMETERS = {
     "unit_report": {"unit_code": "571", **REPORT},
     "district_report": {"district_code": "571", **REPORT},

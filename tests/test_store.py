@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -45,7 +46,9 @@ def _raw(tmp_path):
                                   "571,L.0001,2019-06-01,2019-06-30,1,2\n", encoding="utf-8")
     (raw / "source.json").write_text(json.dumps({"synthetic": True, "description": "tiny test set"}))
     (raw / "README.md").write_text("# test\n")
-    (raw / "notes.xlsx").write_bytes(b"not a workbook")
+    notes = openpyxl.Workbook()                                 # a real workbook, but no table the kit reads
+    notes.active.append(["Ghi chú", "Nội dung"])
+    notes.save(raw / "notes.xlsx")
     lines = pd.DataFrame([["Cấp xã", "Xã Vạn Thắng", 1, 2, 0, 2, 1, 0, 0, 0]],
                          columns=["group", "label", "received_online", "received_offline", "carried_over",
                                   "resolved_early", "resolved_on_time", "resolved_late", "pending_on_time",
@@ -206,3 +209,12 @@ def test_the_same_export_twice_is_read_once_per_file_and_warned(tmp_path):
     assert copy_rows["duplicate"] == sum(1 for i in ids if i)
     assert copy_rows.get("missing_id", 0) == sum(1 for i in ids if not i)
     assert res.manifest["warnings"] == warnings
+
+
+def test_a_workbook_that_cannot_be_opened_stops_the_ingest(tmp_path):
+    """A .xlsx that is not a workbook may hold dossiers: ingest names it and stops (issue 10)."""
+    raw, out = _raw(tmp_path), tmp_path / "processed"
+    (raw / "export.xlsx").write_bytes(b"\x00junk that is not a zip" * 40)
+    with pytest.raises(InputError, match=r"export\.xlsx.*cannot be read"):
+        ingest(raw, out, decision=DECISION, log=None)
+    assert not (out / "manifest.json").exists()

@@ -31,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
               help="only these units (GSO codes such as 571, 22516 or agency codes such as SCT)")
     parser.add_argument("--as-of", dest="as_of", metavar="DATE", default=None,
                         help="count dossiers received up to this day, YYYY-MM-DD "
-                             "(default: the data date of the store, at most 2019-11-30)")
+                             "(default: the data date of the store, at most the end of its decision's window)")
     parser.add_argument("--processed", metavar="DIR", default=None,
                         help="the processed store (default: $CHITIEU_PROCESSED_DIR or data/processed)")
     parser.add_argument("--decision", metavar="FILE", default=None,
@@ -108,6 +108,7 @@ def run(args) -> int:
     from chitieu_lib.store import default_processed_dir
 
     guard(args, out_dirs=("out",), inputs=INPUT_FLAGS + ("notebooks",),
+          outputs=("timings",) if args.timings not in (None, "-") else (),
           defaults={"processed": default_processed_dir(), "notebooks": NOTEBOOKS_DIR})
     for folder in [Path(args.out), *(Path(args.out) / f for f in FOLDERS.values())]:
         sweep(folder)   # temporary files of a killed render

@@ -1,5 +1,6 @@
-"""The one date parser of the kit: dossier exports, Biểu 06 title blocks, flat aggregates and the
-catalogue all read days here.
+"""The one date parser of the kit for exports: dossier lists, Biểu 06 title blocks and flat
+aggregates all read days here. (The procedure catalogue, a file the kit's users write, takes ISO
+days, YYYY-MM-DD, checked by its contract in chitieu_lib/contracts.py.)
 
 Days are always day-first. Accepted: d/m/yyyy (also with '-' or '.'), with or without a time;
 ISO yyyy-mm-dd; the compact forms the national public-service portal (DVCQG) and the one-stop

@@ -146,8 +146,9 @@ def recognise(path: str | Path) -> tuple[str, str]:
                 return "documentation", ""
             return "unknown", "a CSV whose header is not a dossier export, catalogue or flat aggregate"
     except Exception as exc:  # noqa: BLE001 - a damaged workbook stops the ingest; other files are reported
-        if not head.startswith(b"PK\x03\x04"):
+        if suffix not in (".xlsx", ".xlsm") and not head.startswith(b"PK\x03\x04"):
             return "unknown", f"could not be opened ({type(exc).__name__})"
+        # a workbook that cannot be opened may hold dossiers: never skip its rows silently
         raise InputError(f"cannot be read ({type(exc).__name__}): the file is damaged or not what its "
                          f"name says; repair or remove it", path=path) from None
     return "unknown", f"'{suffix or 'no extension'}' files are not read"

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..errors import InputError
 from ..text import fold
 from .format import ExportFormat, load_format
 from .dates import by_unique, take_back

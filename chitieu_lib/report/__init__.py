@@ -26,7 +26,7 @@ from .text import (data_source_text, decision_ref, fmt_month, footer_html, gap_d
                    headline, headline_html, intro_html, is_synthetic, letter_ref, letters_html,
                    manifest_value, nav_html, pace_text, province_header_html, status_note_html, title_text, track_record_html,
                    window_text)
-from .views import (View, all_target_codes, build_view, commune_codes, common_target, cumulative,
+from .views import (View, all_target_codes, build_view, default_as_of, resolve_as_of, commune_codes, common_target, cumulative,
                     district_codes, fill_months, open_report_store, province_projection, unit_monthly,
                     unit_names, unit_row, units_monthly)
 

@@ -177,7 +177,7 @@ def group_counts(view: View) -> pd.DataFrame:
         level=("level", "first"), target=("target", "first"), units=("unit_code", "size"),
         on_track=("on_track", "sum"), online=("online", "sum"), total=("total", "sum")).reset_index()
     return pd.DataFrame({
-        "Nhóm (Điều 1)": g["target_group"],
+        "Nhóm chỉ tiêu": g["target_group"],
         "Cấp": g["level"].map(labels.LEVELS),
         "Chỉ tiêu": g["target"],
         "Số đơn vị": g["units"],

@@ -19,6 +19,7 @@ import pandas as pd
 from .. import labels
 from ..decision import Decision
 from ..projection.track_record import track_record_text
+from ..windows import as_of_warnings
 from ..vi import DASH, _isna, fmt_date, fmt_int, fmt_num, fmt_pct
 
 
@@ -60,7 +61,8 @@ def letter_ref(letter: dict) -> str:
 
 def window_text(d: Decision) -> str:
     """The counting window of Article 2 in one sentence."""
-    return (f"từ {fmt_date(d.window_start)} đến {fmt_date(d.window_end)} (Điều 2; thủ tục công bố mới "
+    where = f"{d.window_article}; " if d.window_article else ""
+    return (f"từ {fmt_date(d.window_start)} đến {fmt_date(d.window_end)} ({where}thủ tục công bố mới "
             f"trong năm được tính sau {d.grace_days} ngày kể từ ngày quyết định công bố có hiệu lực; thủ tục "
             f"không còn được công bố năm {d.year} được tính đến ngày danh mục năm {d.year} có hiệu lực)")
 
@@ -72,7 +74,8 @@ def intro_html(d: Decision, kind: str) -> str:
         return (f"<p>Kết quả của UBND huyện và của từng xã, thị trấn theo chỉ tiêu giao tại {ref} — tài liệu "
                 "cho các buổi giao ban về tình hình tiếp nhận, giải quyết hồ sơ trực tuyến.</p>")
     if kind == "province":
-        return (f"<p>Mọi đơn vị được giao chỉ tiêu tại Điều 1 {ref}, theo từng nhóm chỉ tiêu, được xếp hạng "
+        article = html.escape(d.targets_article + " " if d.targets_article else "")
+        return (f"<p>Mọi đơn vị được giao chỉ tiêu tại {article}{ref}, theo từng nhóm chỉ tiêu, được xếp hạng "
                 "theo tỷ lệ trực tuyến đến nay.</p>")
     return (f"<p>Báo cáo theo dõi việc thực hiện chỉ tiêu giao tại {ref}: tỷ lệ hồ sơ được tiếp nhận, "
             "giải quyết trực tuyến mức độ 3, 4 đến nay, dự báo đến cuối kỳ và những việc cần làm để đạt "
@@ -182,6 +185,12 @@ def footer_html(view, unit_code: str | None = None, parent_code: str = "") -> st
     return '<div class="footer">' + "<br>".join(lines) + "</div>"
 
 
+def as_of_warning_html(view) -> str:
+    """A warning when the as-of date lies outside the decision's window (the figures would mislead)."""
+    warnings = as_of_warnings(view.as_of.date(), view.decision)
+    return "".join(f'<p class="synthetic"><b>Cảnh báo:</b> {html.escape(w)}</p>' for w in warnings)
+
+
 def header_html(row: pd.Series, view) -> str:
     """The report header: unit, target and its clause, window, as-of, source, synthetic line."""
     d = view.decision
@@ -196,7 +205,7 @@ def header_html(row: pd.Series, view) -> str:
         f"<b>Số liệu tính đến:</b> {fmt_date(view.as_of)}.",
         html.escape(data_source_text(view.manifest)),
     ]
-    out = "<p>" + "<br>".join(lines) + "</p>"
+    out = as_of_warning_html(view) + "<p>" + "<br>".join(lines) + "</p>"
     if group is not None:
         out += f"<blockquote>{html.escape(group['text'])}</blockquote>"
     return out + synthetic_html(view.manifest)
@@ -205,12 +214,13 @@ def header_html(row: pd.Series, view) -> str:
 def province_header_html(view) -> str:
     d = view.decision
     lines = [
-        f"<b>Căn cứ:</b> {html.escape(decision_ref(d))}, Điều 1 (chỉ tiêu theo nhóm).",
+        f"<b>Căn cứ:</b> {html.escape(decision_ref(d))}"
+        + (f", {html.escape(d.targets_article)} (chỉ tiêu theo nhóm)." if d.targets_article else "."),
         f"<b>Thời gian tính:</b> {html.escape(window_text(d))}.",
         f"<b>Số liệu tính đến:</b> {fmt_date(view.as_of)}; {len(view.units)} đơn vị được giao chỉ tiêu.",
         html.escape(data_source_text(view.manifest)),
     ]
-    return "<p>" + "<br>".join(lines) + "</p>" + synthetic_html(view.manifest)
+    return as_of_warning_html(view) + "<p>" + "<br>".join(lines) + "</p>" + synthetic_html(view.manifest)
 
 
 # --------------------------------------------------------------------------- headline

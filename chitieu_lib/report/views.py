@@ -56,6 +56,19 @@ def open_report_store(processed_dir: str = ""):
     return open_store(processed_dir or None)
 
 
+def default_as_of(store) -> str:
+    """The as-of date when none is given: the store's data date, capped at the window's end."""
+    end = pd.Timestamp(store.decision.window_end)
+    data_date = store.manifest.get("data_date") if isinstance(store.manifest, dict) else None
+    day = min(pd.Timestamp(data_date), end) if data_date else end
+    return day.date().isoformat()
+
+
+def resolve_as_of(store, as_of: str) -> str:
+    """A notebook's ``as_of`` parameter: the day given, or (empty) :func:`default_as_of`."""
+    return pd.Timestamp(as_of).date().isoformat() if as_of else default_as_of(store)
+
+
 def fill_months(monthly: pd.DataFrame, codes, as_of, window) -> pd.DataFrame:
     """Monthly rows of ``codes`` for every window month up to ``as_of``, zeros where none came.
 
