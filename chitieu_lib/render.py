@@ -386,12 +386,42 @@ def _short_error(error: str | None, limit: int = 600) -> str:
     return text if len(text) <= limit else text[:limit] + " …"
 
 
-def write_index(out: Path, rows: list[dict], *, as_of, manifest, failures: int, decision, warnings=()) -> Path:
+INDEX_STATE = ".index.json"     # the index's rows and what they were computed for (merging batches)
+
+
+def merge_earlier_rows(out: Path, rows: list[dict], batch: dict) -> tuple[list[dict], int]:
+    """This batch's rows plus those of earlier batches into the same folder that still hold.
+
+    An earlier row is kept when its report is still on disk and was made for the same as-of
+    date, meeting date, previous year and store content (``batch``); the others are dropped
+    (their figures would not be comparable) and counted.
+    """
+    try:
+        earlier = json.loads((out / INDEX_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return rows, 0
+    links = {r["link"] for r in rows}
+    kept, dropped = [], 0
+    for r in earlier.get("rows", []):
+        if r.get("link") in links:
+            continue
+        if earlier.get("batch") == batch and (out / r.get("link", "")).is_file():
+            kept.append(r)
+        else:
+            dropped += 1
+    return rows + kept, dropped
+
+
+def write_index(out: Path, rows: list[dict], *, as_of, manifest, failures: int, decision, warnings=(),
+                batch: dict | None = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "index.html"
-    write_all({path: index_html(rows, as_of=as_of, manifest=manifest, failures=failures, decision=decision,
-                                warnings=warnings),
-               out / "index.csv": sheets.csv_writer(pd.DataFrame(rows))})
+    files = {path: index_html(rows, as_of=as_of, manifest=manifest, failures=failures, decision=decision,
+                              warnings=warnings),
+             out / "index.csv": sheets.csv_writer(pd.DataFrame(rows))}
+    if batch is not None:
+        files[out / INDEX_STATE] = json.dumps({"batch": batch, "rows": rows}, ensure_ascii=False, default=str)
+    write_all(files)
     return path
 
 
@@ -510,11 +540,19 @@ def render(*, level="all", codes=None, as_of=None, processed_dir=None, out="outp
     rows = index_rows(planned, results, summary, out, extra)
     if pdf:
         print_pdfs([(p.job.out_html, p.unit_name) for p, r in zip(planned, results) if r.ok], as_of, log=log)
+    batch = {"as_of": as_of, "since": since, "previous": str(previous.path) if previous else "",
+             "store": store.fingerprint}
+    done = sum(r["ok"] for r in rows), len(rows)          # this run's reports
+    rows, dropped = merge_earlier_rows(out, rows, batch)
+    if dropped:
+        log(f"chitieu render: {dropped} report(s) of an earlier run in {out}/ are not in the index "
+            "(made for another date or other data); render them again to list them")
     failures = [r for r in rows if not r["ok"]]
     index = write_index(out, rows, as_of=as_of, manifest=store.manifest, failures=len(failures),
-                        decision=store.decision, warnings=warnings)
+                        decision=store.decision, warnings=warnings, batch=batch)
     _lap(timings, "index" + (", pdf" if pdf else ""), clock)
-    log(f"chitieu render: {len(rows) - len(failures)} of {len(rows)} report(s) written; index: {index}")
+    earlier = f" (+{len(rows) - done[1]} of an earlier run)" if len(rows) > done[1] else ""
+    log(f"chitieu render: {done[0]} of {done[1]} report(s) written; index: {index}{earlier}")
     return rows, index
 
 

@@ -136,3 +136,21 @@ def test_van_ninh_phong_table_follows_letter_934(rendered_district):
     assert positions == sorted(positions) == list(range(8))      # in the letter's order, first
     others = keys[len(positions):]
     assert all(k not in listed for k in others)                  # the data's other phòng after them
+
+
+def test_a_second_batch_into_the_same_folder_keeps_the_first_in_the_index(test_store, tmp_path):
+    """Index = every comparable report in the folder: same date and data kept, another date dropped."""
+    def run(*args):
+        done = teststore.chitieu("render", "--processed", str(test_store), "--out", str(tmp_path),
+                                 "--no-progress", "--workers", "1", *args)
+        assert done.returncode == 0, done.stderr
+        return done.stdout + done.stderr
+    run("--unit", "22516", "--as-of", AS_OF)
+    log = run("--unit", "22519", "--as-of", AS_OF)
+    assert "1 of 1 report(s) written" in log and "+1 of an earlier run" in log
+    index = pd.read_csv(tmp_path / "index.csv", dtype={"unit_code": str})
+    assert sorted(index["unit_code"]) == ["22516", "22519"]
+    log = run("--unit", "22519", "--as-of", "2019-08-31")
+    assert "1 report(s) of an earlier run" in log
+    index = pd.read_csv(tmp_path / "index.csv", dtype={"unit_code": str})
+    assert index["unit_code"].tolist() == ["22519"]
