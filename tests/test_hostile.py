@@ -284,3 +284,32 @@ def test_rates_says_how_many_files_it_reads_before_it_starts(raw, tmp_path):
     assert "chitieu rates: 2 file(s) to read" in done.stderr
     with open(tmp_path / "a.csv", encoding="utf-8", newline="") as fh:
         assert sum(int(r["rows"]) for r in csv.DictReader(fh)) == 4      # both flags' files read
+
+
+def test_render_timings_file_is_an_output_like_any_other(test_store, tmp_path):
+    """--timings FILE may not replace the store's manifest, nor a file of the report folder."""
+    before = digest(test_store)
+    for target, words in ((test_store / "manifest.json", "inside the input folder --processed"),
+                          (tmp_path / "out" / "index.html", "inside the output folder --out")):
+        done = chitieu("render", "--unit", "22516", "--processed", test_store, "--out", tmp_path / "out",
+                       "--timings", target)
+        assert done.returncode == 2 and words in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+    assert digest(test_store) == before
+
+
+@pytest.mark.parametrize("body, words", [
+    ("unit,unit_code\n000.00.18.H34,NOPE\n", "NOPE"),
+    ("unit,unit_code\n,571\n", "row 2"),
+    ("foo,bar\nx,y\n", "needs the columns 'unit' and 'unit_code'"),
+    ("", "needs the columns"),
+])
+def test_a_bad_unit_map_is_a_message_with_exit_2(tmp_path, body, words):
+    write_catalog(tmp_path / "catalog.csv")
+    write_csv(tmp_path / "d.csv", [row()])
+    (tmp_path / "map.csv").write_text(body, encoding="utf-8")
+    for args in (("rates", "--dossiers", tmp_path / "d.csv", "--catalog", tmp_path / "catalog.csv",
+                  "--unit-map", tmp_path / "map.csv", "--out", tmp_path / "r.csv"),):
+        done = chitieu(*args)
+        assert done.returncode == 2 and "map.csv" in done.stderr and words in done.stderr, done.stderr
+        assert "internal error" not in done.stderr and not (tmp_path / "r.csv").exists()
