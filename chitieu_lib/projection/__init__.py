@@ -60,12 +60,18 @@ def _inputs(dossiers, catalog, units, as_of, decision):
     return d, as_of, tu, codes, counted, seen
 
 
-def _model(dossiers, catalog, units, as_of, seed, n_sims, decision, period_ends_fn):
-    d, as_of, tu, codes, counted, seen = _inputs(dossiers, catalog, units, as_of, decision)
+def _remaining(d, seen, catalog, codes, as_of):
+    """The window's ends and the expected remaining volume (the decision's own calendar)."""
     start, end = pd.Timestamp(d.window_start), pd.Timestamp(d.window_end)
     weights = volume.kind_weights(seen, start, min(as_of, end), d.calendar_file)
     vol = volume.remaining_volume(seen, catalog, codes, as_of, start, end, weights,
                                   calendar_file=d.calendar_file)
+    return start, end, vol
+
+
+def _model(dossiers, catalog, units, as_of, seed, n_sims, decision, period_ends_fn):
+    d, as_of, tu, codes, counted, seen = _inputs(dossiers, catalog, units, as_of, decision)
+    start, end, vol = _remaining(d, seen, catalog, codes, as_of)
     k, n = share.weekly_counts(counted, codes, as_of, start)
     fit = share.fit_share_model(k, n, tu[["level", "target"]], horizon=vol["expected"].shape[1])
     eta, sd_par = share.forecast(fit, vol["expected"].shape[1])
@@ -94,10 +100,7 @@ def _model(dossiers, catalog, units, as_of, seed, n_sims, decision, period_ends_
 def _model_v2(dossiers, catalog, units, as_of, seed, n_sims, decision, period_ends_fn):
     """The state-space share (:mod:`.kalman`) with the procedure mix of the remaining volume."""
     d, as_of, tu, codes, counted, seen = _inputs(dossiers, catalog, units, as_of, decision)
-    start, end = pd.Timestamp(d.window_start), pd.Timestamp(d.window_end)
-    weights = volume.kind_weights(seen, start, min(as_of, end), d.calendar_file)
-    vol = volume.remaining_volume(seen, catalog, codes, as_of, start, end, weights,
-                                  calendar_file=d.calendar_file)
+    start, end, vol = _remaining(d, seen, catalog, codes, as_of)
     seg = vol["segment_of_proc"]
     n_seg = vol["expected_segments"].shape[1]
     # the share is read from every dossier of a catalogue procedure (a new one's before it counts too)

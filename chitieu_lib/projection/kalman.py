@@ -41,6 +41,8 @@ import itertools
 import numpy as np
 import pandas as pd
 
+from .share import dersimonian_laird   # the one random-effects pooling (v1 and v2)
+
 LEVEL0_SD = 2.0                    # first week's level: weak prior around the pooled share
 SLOPE0_SD = 0.03                   # first pass: weak prior on the weekly slope
 GRID_LEVEL = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 6e-2)   # q_ℓ: weekly sd from 0.017 to 0.24
@@ -74,17 +76,6 @@ def group_counts(seen: pd.DataFrame, unit_codes, group_of_proc: pd.Series, n_gro
     np.add.at(n, (u[ok], g[ok], t[ok]), 1)
     np.add.at(k, (u[ok], g[ok], t[ok]), (seen["channel"].astype(str).to_numpy() == "online")[ok].astype(float))
     return k, n
-
-
-def dersimonian_laird(est, var):
-    """Random-effects mean and between-unit variance of estimates with known variances."""
-    w = 1 / var
-    mu_fixed = np.sum(w * est) / np.sum(w)
-    q = np.sum(w * (est - mu_fixed) ** 2)
-    denom = np.sum(w) - np.sum(w ** 2) / np.sum(w)
-    tau2 = max((q - (len(est) - 1)) / denom, 0.0) if denom > 0 else 0.0
-    ws = 1 / (var + tau2)
-    return float(np.sum(ws * est) / np.sum(ws)), float(tau2)
 
 
 def procedure_offsets(k, n, ref: int) -> tuple[np.ndarray, np.ndarray]:

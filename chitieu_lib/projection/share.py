@@ -115,7 +115,7 @@ def fit_trend(k, n, *, discount=DISCOUNT, prior_mean, prior_prec, extra_var=0.0,
     return {"theta": theta, "cov": np.linalg.inv(a)}
 
 
-def _dersimonian_laird(est, var):
+def dersimonian_laird(est, var):
     """Random-effects mean and between-unit variance of estimates with known variances."""
     w = 1 / var
     mu_fixed = np.sum(w * est) / np.sum(w)
@@ -149,7 +149,7 @@ def group_priors(theta, cov, has_data, groups: pd.DataFrame) -> tuple[np.ndarray
             if pool.sum() == 0:
                 mu, tau2 = 0.0, WEAK_PRIOR_SD[j] ** 2
             else:
-                mu, tau2 = _dersimonian_laird(theta[pool, j], cov[pool, j, j])
+                mu, tau2 = dersimonian_laird(theta[pool, j], cov[pool, j, j])
             mean[members, j] = mu
             prec[members, j, j] = 1 / max(tau2, PRIOR_SD_FLOOR[j] ** 2)
     return mean, prec
