@@ -14,6 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
+from .atomic import staged
 from .errors import InputError
 from .vi import fmt_date
 
@@ -68,17 +69,13 @@ def _print_all(browser, pages, as_of, log) -> list[Path]:
     try:
         for html_path, unit in pages:
             target = Path(html_path).with_suffix(".pdf")
-            tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-            try:
+            with staged(target) as tmp:      # the kit's one writer: whole or absent
                 page.goto(Path(html_path).resolve().as_uri())
                 page.wait_for_load_state("load")
                 page.pdf(path=str(tmp), format="A4", print_background=True, display_header_footer=True,
                          header_template=header_template(unit, as_of), footer_template=FOOTER_TEMPLATE,
                          margin={"top": "16mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
                          prefer_css_page_size=True)
-                os.replace(tmp, target)
-            finally:
-                tmp.unlink(missing_ok=True)
             written.append(target)
     finally:
         page.close()
