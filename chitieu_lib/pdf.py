@@ -3,8 +3,8 @@
 Headless Chromium (Debian's ``chromium``) prints each code-free HTML page through
 playwright, with the report's print stylesheet (the same one Ctrl+P uses): rows are
 not split across pages, headings stay with what follows, and the fonts (DejaVu Sans,
-which has every Vietnamese letter) are embedded in the PDF. Each PDF is written to a
-temporary file and renamed, so a PDF is whole or absent.
+which has every Vietnamese letter) are embedded in the PDF. Each PDF goes through the kit's
+one atomic writer (``atomic.staged``), so a PDF is whole or absent.
 """
 
 from __future__ import annotations
