@@ -77,6 +77,66 @@ PROJECTION_NOTES = {
 # A level inside a sentence ("... cho đơn vị cấp xã ...").
 LEVELS_IN_SENTENCE = {"department": "sở, ban, ngành", "district": "cấp huyện", "commune": "cấp xã"}
 
+# Table column headings of the reports (XLSX/CSV headers too), keyed by English ids.
+COLUMNS = {
+    "procedure_code": "Mã thủ tục",
+    "procedure_name": "Tên thủ tục",
+    "total": "Tổng hồ sơ",
+    "online": "Trực tuyến",
+    "online_rate": "Tỷ lệ trực tuyến",
+    "offline": "Hồ sơ chưa trực tuyến",
+    "points_if_online": "Tỷ lệ chung tăng thêm nếu chuyển hết sang trực tuyến",
+    "agency": "Phòng, bộ phận",
+    "share_of_total": "Tỷ trọng hồ sơ",
+    "contribution": "Đóng góp vào tỷ lệ chung",
+    "room": "Dư địa (hồ sơ chưa trực tuyến)",
+    "reason": "Lý do",
+    "reason_code": "Mã lý do",
+    "rows": "Số dòng",
+    "share": "Tỷ lệ",
+    "rank": "Hạng",
+    "code": "Mã",
+    "unit": "Đơn vị",
+    "target": "Chỉ tiêu",
+    "rate": "Tỷ lệ đến nay",
+    "projected": "Dự báo cuối kỳ",
+    "p_meet": "Xác suất đạt",
+    "extra_per_week": "Cần thêm / tuần",
+    "status": "Đánh giá",
+    "group": "Nhóm chỉ tiêu",
+    "level": "Cấp",
+    "units": "Số đơn vị",
+    "on_track": "Đã đạt hoặc đúng hướng",
+    "off_track": "Có nguy cơ hoặc khó đạt",
+    "group_rate": "Tỷ lệ chung của nhóm",
+    "rate_then": "Tỷ lệ ngày trước",
+    "rate_now": "Tỷ lệ ngày sau",
+    "rate_change": "Thay đổi tỷ lệ (điểm %)",
+    "total_between": "Hồ sơ trong khoảng",
+    "online_between": "Trực tuyến trong khoảng",
+    "share_between": "Tỷ lệ trực tuyến trong khoảng",
+    "projected_then": "Dự báo ngày trước",
+    "projected_now": "Dự báo ngày sau",
+    "projected_change": "Thay đổi dự báo (điểm %)",
+    "p_meet_change": "Thay đổi xác suất đạt (điểm %)",
+    "status_then": "Đánh giá ngày trước",
+    "status_now": "Đánh giá ngày sau",
+    "rank_then": "Hạng ngày trước",
+    "rank_now": "Hạng ngày sau",
+    "target_previous": "Chỉ tiêu năm trước",
+    "online_of_total": "Trực tuyến / tổng",
+    "report": "Báo cáo",
+    "rate_previous": "Tỷ lệ cuối năm trước",
+}
+# How each column's values are shown (report/tables.py:table_html), by id.
+PERCENT_COLUMNS = ("online_rate", "share", "rate", "projected", "share_of_total", "group_rate", "contribution",
+                   "room", "points_if_online", "rate_then", "rate_now", "share_between", "projected_then",
+                   "projected_now", "rate_previous", "target_previous")
+PERCENT0_COLUMNS = ("target", "p_meet")
+COUNT_COLUMNS = ("total", "online", "offline", "rows", "units", "on_track", "off_track", "extra_per_week", "rank",
+                 "total_between", "online_between", "rank_then", "rank_now")
+POINTS_COLUMNS = ("rate_change", "projected_change", "p_meet_change")
+
 NO_AGENCY = "(không ghi phòng)"
 SYNTHETIC_NOTE = ("Lưu ý: đây là <b>số liệu mẫu tổng hợp (giả lập)</b> do công cụ tạo ra để minh họa, "
                   "không phải số liệu thật của bất kỳ cơ quan, đơn vị nào.")

@@ -284,15 +284,14 @@ def index_html(rows: list[dict], *, as_of, manifest: dict, failures: int, decisi
 
     Its words about the decision (number, date, issuer, year) come from ``decision``: the store's.
     """
-    head = ["Cấp", "Mã", "Đơn vị", "Chỉ tiêu", "Trực tuyến / tổng", "Tỷ lệ đến nay", "Dự báo cuối kỳ",
-            "Xác suất đạt", "Đánh giá"]
+    ids = ["level", "code", "unit", "target", "online_of_total", "rate", "projected", "p_meet", "status"]
     has_change = any("rate_change" in r for r in rows)
     has_previous = any("prev_rate" in r for r in rows)
     if has_change:
-        head += ["Thay đổi tỷ lệ (điểm %)", "Thay đổi dự báo (điểm %)", "Đánh giá ngày trước"]
+        ids += ["rate_change", "projected_change", "status_then"]
     if has_previous:
-        head += ["Chỉ tiêu năm trước", "Tỷ lệ cuối năm trước"]
-    head.append("Báo cáo")
+        ids += ["target_previous", "rate_previous"]
+    head = [labels.COLUMNS[i] for i in ids + ["report"]]
     names = {r["unit_code"]: r["unit_name"] for r in rows if r["level"] == "district"}
     body = []
     ordered = sorted(rows, key=lambda r: (LEVEL_ORDER[r["level"]], r["unit_code"]))

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import labels
+from ..labels import COLUMNS as C
 from ..ingest import apply_as_of
 from ..rates import rates_by, unit_rates
 from ..store import open_store
@@ -65,21 +66,21 @@ def change_frame(then: View, now: View, codes=None) -> pd.DataFrame:
 def change_table(changes: pd.DataFrame, ranks: bool = True) -> pd.DataFrame:
     """Vietnamese columns for :func:`change_frame` (raw values kept)."""
     table = pd.DataFrame({
-        "Mã": changes["unit_code"], "Đơn vị": changes["unit_name"],
-        "Tỷ lệ ngày trước": changes["rate_then"], "Tỷ lệ ngày sau": changes["rate_now"],
-        "Thay đổi tỷ lệ (điểm %)": changes["rate_change"],
-        "Hồ sơ trong khoảng": changes["total_between"],
-        "Trực tuyến trong khoảng": changes["online_between"],
-        "Tỷ lệ trực tuyến trong khoảng": changes["share_between"],
-        "Dự báo ngày trước": changes["projected_then"], "Dự báo ngày sau": changes["projected_now"],
-        "Thay đổi dự báo (điểm %)": changes["projected_change"],
-        "Thay đổi xác suất đạt (điểm %)": changes["p_meet_change"],
-        "Đánh giá ngày trước": [labels.status_label(x) for x in changes["status_then"]],
-        "Đánh giá ngày sau": [labels.status_label(x) for x in changes["status_now"]],
+        C["code"]: changes["unit_code"], C["unit"]: changes["unit_name"],
+        C["rate_then"]: changes["rate_then"], C["rate_now"]: changes["rate_now"],
+        C["rate_change"]: changes["rate_change"],
+        C["total_between"]: changes["total_between"],
+        C["online_between"]: changes["online_between"],
+        C["share_between"]: changes["share_between"],
+        C["projected_then"]: changes["projected_then"], C["projected_now"]: changes["projected_now"],
+        C["projected_change"]: changes["projected_change"],
+        C["p_meet_change"]: changes["p_meet_change"],
+        C["status_then"]: [labels.status_label(x) for x in changes["status_then"]],
+        C["status_now"]: [labels.status_label(x) for x in changes["status_now"]],
     })
     if ranks:
-        table["Hạng ngày trước"] = changes["rank_then"]
-        table["Hạng ngày sau"] = changes["rank_now"]
+        table[C["rank_then"]] = changes["rank_then"]
+        table[C["rank_now"]] = changes["rank_now"]
     return table
 
 
@@ -99,16 +100,16 @@ def agency_changes(then: View, now: View, unit_code: str) -> pd.DataFrame:
     m = b.merge(a, on="agency", how="left", suffixes=("_now", "_then")).fillna(
         {"online_then": 0, "total_then": 0})
     table = pd.DataFrame({
-        "Phòng, bộ phận": m["agency"],
-        "Tỷ lệ ngày trước": m["rate_then"].astype(float), "Tỷ lệ ngày sau": m["rate_now"].astype(float),
-        "Thay đổi tỷ lệ (điểm %)": m["rate_now"].astype(float) - m["rate_then"].astype(float),
-        "Hồ sơ trong khoảng": (m["total_now"] - m["total_then"]).astype("int64"),
-        "Trực tuyến trong khoảng": (m["online_now"] - m["online_then"]).astype("int64"),
-        "Hạng ngày trước": m["rank_then"], "Hạng ngày sau": m["rank_now"],
+        C["agency"]: m["agency"],
+        C["rate_then"]: m["rate_then"].astype(float), C["rate_now"]: m["rate_now"].astype(float),
+        C["rate_change"]: m["rate_now"].astype(float) - m["rate_then"].astype(float),
+        C["total_between"]: (m["total_now"] - m["total_then"]).astype("int64"),
+        C["online_between"]: (m["online_now"] - m["online_then"]).astype("int64"),
+        C["rank_then"]: m["rank_then"], C["rank_now"]: m["rank_now"],
     })
-    between = table["Hồ sơ trong khoảng"]
-    table.insert(6, "Tỷ lệ trực tuyến trong khoảng", table["Trực tuyến trong khoảng"] / between.where(between > 0))
-    return table.sort_values(["Thay đổi tỷ lệ (điểm %)", "Phòng, bộ phận"], ascending=[False, True],
+    between = table[C["total_between"]]
+    table.insert(6, C["share_between"], table[C["online_between"]] / between.where(between > 0))
+    return table.sort_values([C["rate_change"], C["agency"]], ascending=[False, True],
                              na_position="last").reset_index(drop=True)
 
 
@@ -161,7 +162,7 @@ def show_changes(store, view: View, since: str, unit_code: str | None = None, ki
             sub = change_frame(then, view, communes["unit_code"])
             show_table(change_table(sub), "thay_doi_xa", f"Thay đổi của các xã, thị trấn ({caption})")
         phong = agency_changes(then, view, unit_code)
-        if len(phong) > 1 or (len(phong) == 1 and phong["Phòng, bộ phận"].iloc[0] != labels.NO_AGENCY):
+        if len(phong) > 1 or (len(phong) == 1 and phong[C["agency"]].iloc[0] != labels.NO_AGENCY):
             show_table(phong, "thay_doi_phong", f"Thay đổi của các phòng, bộ phận ({caption})")
 
 
@@ -199,8 +200,8 @@ def previous_year_table_html(previous_dir: str, view: View) -> str:
     d, rates = previous_year(previous_dir, view.units["unit_code"])
     now = view.summary()[["unit_code", "unit_name", "target", "rate"]]
     m = now.merge(rates[["unit_code", "target", "rate"]], on="unit_code", how="left", suffixes=("", "_prev"))
-    table = pd.DataFrame({"Mã": m["unit_code"], "Đơn vị": m["unit_name"],
-                          "Chỉ tiêu năm trước": m["target_prev"], "Tỷ lệ cuối năm trước": m["rate_prev"],
-                          "Chỉ tiêu": m["target"], "Tỷ lệ đến nay": m["rate"]})
+    table = pd.DataFrame({C["code"]: m["unit_code"], C["unit"]: m["unit_name"],
+                          C["target_previous"]: m["target_prev"], C["rate_previous"]: m["rate_prev"],
+                          C["target"]: m["target"], C["rate"]: m["rate"]})
     return (f"<h2>So với năm trước</h2><p>Năm trước: {html.escape(decision_ref(d))}.</p>"
             + table_html(table, "Tỷ lệ cuối năm trước và tỷ lệ năm nay đến nay"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..labels import COLUMNS as C
 from ..vi import fmt_pct
 from .tables import quality_table, recount
 from .views import View
@@ -23,7 +24,7 @@ def print_checks(view: View, unit_code: str | None = None) -> None:
     months = view.monthly if unit_code is None else view.monthly[view.monthly["unit_code"] == str(unit_code)]
     same_months = int(months["total"].sum()) == int(rates["total"].sum())
     quality = quality_table(view, unit_code)
-    all_rows = int(quality["Số dòng"].sum()) == len(d)
+    all_rows = int(quality[C["rows"]].sum()) == len(d)
     word = {True: "đúng", False: "SAI"}
     print(f"Kiểm tra {'đơn vị ' + str(unit_code) if unit_code else 'toàn bộ'}: {len(rates)} đơn vị")
     print(f"- trực tuyến, tổng số khớp với đếm lại từng hồ sơ: {word[bool(same_counts)]}")

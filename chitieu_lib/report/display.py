@@ -15,6 +15,7 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from .. import labels
+from ..labels import COLUMNS as C
 from ..vi import _isna
 from .tables import agency_table, league_table, table_html
 from .views import View
@@ -67,7 +68,7 @@ def show_html(fragment: str) -> None:
 def show_agencies(view: View, unit_code: str) -> None:
     """The phòng table when the unit's dossiers name their processing phòng."""
     table = agency_table(view, unit_code)
-    if table.empty or (len(table) == 1 and table["Phòng, bộ phận"].iloc[0] == labels.NO_AGENCY):
+    if table.empty or (len(table) == 1 and table[C["agency"]].iloc[0] == labels.NO_AGENCY):
         show_html("<p>Số liệu của đơn vị không ghi phòng, bộ phận xử lý hồ sơ.</p>")
         return
     show_table(table, "theo_phong", "Tỷ lệ trực tuyến và đóng góp của từng phòng, bộ phận")

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import labels
+from ..labels import COLUMNS as C
 from ..rates import rates_by
 from ..text import fold
 from ..vi import DASH, _isna, fmt_date, fmt_int, fmt_num, fmt_pct
@@ -53,13 +54,13 @@ def where_to_push(view: View, unit_code: str, top: int = 10) -> pd.DataFrame:
 def where_to_push_table(push: pd.DataFrame) -> pd.DataFrame:
     """Vietnamese columns for :func:`where_to_push` (raw values kept)."""
     return pd.DataFrame({
-        "Mã thủ tục": push["procedure_code"],
-        "Tên thủ tục": push["procedure_name"].fillna(DASH),
-        "Tổng hồ sơ": push["total"],
-        "Trực tuyến": push["online"],
-        "Tỷ lệ trực tuyến": push["rate"],
-        "Hồ sơ chưa trực tuyến": push["offline"],
-        "Tỷ lệ chung tăng thêm nếu chuyển hết sang trực tuyến": push["points"],
+        C["procedure_code"]: push["procedure_code"],
+        C["procedure_name"]: push["procedure_name"].fillna(DASH),
+        C["total"]: push["total"],
+        C["online"]: push["online"],
+        C["online_rate"]: push["rate"],
+        C["offline"]: push["offline"],
+        C["points_if_online"]: push["points"],
     })
 
 
@@ -119,13 +120,13 @@ def agency_table(view: View, unit_code: str) -> pd.DataFrame:
     else:
         by = by.sort_values(["total", "agency"], ascending=[False, True]).reset_index(drop=True)
     return pd.DataFrame({
-        "Phòng, bộ phận": by["agency"],
-        "Tổng hồ sơ": by["total"],
-        "Trực tuyến": by["online"],
-        "Tỷ lệ trực tuyến": by["rate"],
-        "Tỷ trọng hồ sơ": by["total"] / unit_total if unit_total else np.nan,
-        "Đóng góp vào tỷ lệ chung": by["online"] / unit_total if unit_total else np.nan,
-        "Dư địa (hồ sơ chưa trực tuyến)": (by["total"] - by["online"]) / unit_total if unit_total else np.nan,
+        C["agency"]: by["agency"],
+        C["total"]: by["total"],
+        C["online"]: by["online"],
+        C["online_rate"]: by["rate"],
+        C["share_of_total"]: by["total"] / unit_total if unit_total else np.nan,
+        C["contribution"]: by["online"] / unit_total if unit_total else np.nan,
+        C["room"]: (by["total"] - by["online"]) / unit_total if unit_total else np.nan,
     })
 
 
@@ -139,10 +140,10 @@ def quality_table(view: View, unit_code: str | None = None) -> pd.DataFrame:
             sorted(r for r in counts.index if r not in labels.REASONS)
     n = int(counts.sum())
     return pd.DataFrame({
-        "Lý do": [labels.reason_label(r) for r in order],
-        "Mã lý do": order,
-        "Số dòng": [int(counts[r]) for r in order],
-        "Tỷ lệ": [counts[r] / n if n else np.nan for r in order],
+        C["reason"]: [labels.reason_label(r) for r in order],
+        C["reason_code"]: order,
+        C["rows"]: [int(counts[r]) for r in order],
+        C["share"]: [counts[r] / n if n else np.nan for r in order],
     })
 
 
@@ -154,17 +155,17 @@ def league_table(view: View, codes=None) -> pd.DataFrame:
     s = s.sort_values(["rate", "projected_rate", "unit_code"], ascending=[False, False, True],
                       na_position="last").reset_index(drop=True)
     return pd.DataFrame({
-        "Hạng": range(1, len(s) + 1),
-        "Mã": s["unit_code"],
-        "Đơn vị": s["unit_name"],
-        "Chỉ tiêu": s["target"],
-        "Trực tuyến": s["online"],
-        "Tổng hồ sơ": s["total"],
-        "Tỷ lệ đến nay": s["rate"],
-        "Dự báo cuối kỳ": s["projected_rate"],
-        "Xác suất đạt": s["p_meet"],
-        "Cần thêm / tuần": s["extra_online_per_week"],
-        "Đánh giá": [labels.status_label(x) for x in s["status"]],
+        C["rank"]: range(1, len(s) + 1),
+        C["code"]: s["unit_code"],
+        C["unit"]: s["unit_name"],
+        C["target"]: s["target"],
+        C["online"]: s["online"],
+        C["total"]: s["total"],
+        C["rate"]: s["rate"],
+        C["projected"]: s["projected_rate"],
+        C["p_meet"]: s["p_meet"],
+        C["extra_per_week"]: s["extra_online_per_week"],
+        C["status"]: [labels.status_label(x) for x in s["status"]],
         "_status": [labels.status_key(x) for x in s["status"]],
     })
 
@@ -177,13 +178,13 @@ def group_counts(view: View) -> pd.DataFrame:
         level=("level", "first"), target=("target", "first"), units=("unit_code", "size"),
         on_track=("on_track", "sum"), online=("online", "sum"), total=("total", "sum")).reset_index()
     return pd.DataFrame({
-        "Nhóm chỉ tiêu": g["target_group"],
-        "Cấp": g["level"].map(labels.LEVELS),
-        "Chỉ tiêu": g["target"],
-        "Số đơn vị": g["units"],
-        "Đã đạt hoặc đúng hướng": g["on_track"].astype("int64"),
-        "Có nguy cơ hoặc khó đạt": (g["units"] - g["on_track"]).astype("int64"),
-        "Tỷ lệ chung của nhóm": g["online"] / g["total"].where(g["total"] > 0),
+        C["group"]: g["target_group"],
+        C["level"]: g["level"].map(labels.LEVELS),
+        C["target"]: g["target"],
+        C["units"]: g["units"],
+        C["on_track"]: g["on_track"].astype("int64"),
+        C["off_track"]: (g["units"] - g["on_track"]).astype("int64"),
+        C["group_rate"]: g["online"] / g["total"].where(g["total"] > 0),
     })
 
 
@@ -201,17 +202,11 @@ def recount(view: View, unit_code: str | None = None) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- HTML
 
-# Column header → format; matched by the exact Vietnamese header the tables above use.
-PCT_COLUMNS = {"Tỷ lệ trực tuyến", "Tỷ lệ", "Tỷ lệ đến nay", "Dự báo cuối kỳ", "Tỷ trọng hồ sơ",
-               "Tỷ lệ chung của nhóm", "Đóng góp vào tỷ lệ chung", "Dư địa (hồ sơ chưa trực tuyến)",
-               "Tỷ lệ chung tăng thêm nếu chuyển hết sang trực tuyến", "Tỷ lệ ngày trước", "Tỷ lệ ngày sau",
-               "Tỷ lệ trực tuyến trong khoảng", "Dự báo ngày trước", "Dự báo ngày sau",
-               "Tỷ lệ cuối năm trước", "Chỉ tiêu năm trước"}
-PCT0_COLUMNS = {"Chỉ tiêu", "Xác suất đạt"}
-INT_COLUMNS = {"Tổng hồ sơ", "Trực tuyến", "Hồ sơ chưa trực tuyến", "Số dòng", "Số đơn vị",
-               "Đã đạt hoặc đúng hướng", "Có nguy cơ hoặc khó đạt", "Cần thêm / tuần", "Hạng",
-               "Hồ sơ trong khoảng", "Trực tuyến trong khoảng", "Hạng ngày trước", "Hạng ngày sau"}
-POINTS_COLUMNS = {"Thay đổi tỷ lệ (điểm %)", "Thay đổi dự báo (điểm %)", "Thay đổi xác suất đạt (điểm %)"}
+# Column header → format (the ids and their headings: chitieu_lib.labels).
+PCT_COLUMNS = {C[k] for k in labels.PERCENT_COLUMNS}
+PCT0_COLUMNS = {C[k] for k in labels.PERCENT0_COLUMNS}
+INT_COLUMNS = {C[k] for k in labels.COUNT_COLUMNS}
+POINTS_COLUMNS = {C[k] for k in labels.POINTS_COLUMNS}
 
 
 def _cell(col: str, value) -> tuple[str, bool]:
@@ -247,7 +242,7 @@ def table_html(df: pd.DataFrame, caption: str = "") -> str:
         for c in shown:
             text, numeric = _cell(c, r[c])
             cls = "num" if numeric else ""
-            if c == "Đánh giá" and "_status" in df.columns:
+            if c == C["status"] and "_status" in df.columns:
                 cls = labels.STATUS_CSS.get(r["_status"], "")
             cells.append(f'<td class="{cls}">{html.escape(text)}</td>' if cls
                          else f"<td>{html.escape(text)}</td>")
