@@ -36,8 +36,19 @@ from .projection.oracle import oracle_forecast
 from .projection.status import EPS
 from .projection.worlds import WORLDS, world_year
 
-AS_OF_DATES = [f"2019-{m:02d}-{d}" for m, d in
-               [(3, 31), (4, 30), (5, 31), (6, 30), (7, 31), (8, 31), (9, 30), (10, 31)]]
+def as_of_dates_for(decision) -> list[str]:
+    """The backtest's as-of dates for a decision: the month ends from the window's fourth month to
+    the one before its last (for 817: 31/3 … 31/10, as the first landing used).
+
+    >>> from chitieu_lib.sample.year import sample_decision
+    >>> as_of_dates_for(sample_decision())[0], as_of_dates_for(sample_decision())[-1], len(as_of_dates_for(sample_decision()))
+    ('2019-03-31', '2019-10-31', 8)
+    """
+    start = pd.Timestamp(decision.window_start).to_period("M") + 3
+    last = pd.Timestamp(decision.window_end).to_period("M") - 1
+    return [p.to_timestamp(how="end").date().isoformat() for p in pd.period_range(start, last, freq="M")]
+
+
 # simulated years (issue 13): as-of dates, and seeds kept apart for tuning and for the reported table
 WORLD_AS_OF = ("2019-04-30", "2019-06-30", "2019-08-31", "2019-09-30")
 TUNE_SEEDS = (1, 2, 3)
@@ -86,7 +97,7 @@ def backtest(dossiers: pd.DataFrame, catalog: pd.DataFrame, units: pd.DataFrame 
     if method is not None:
         kw["method"] = method
     frames = []
-    for as_of in pd.to_datetime(as_of_dates or AS_OF_DATES):
+    for as_of in pd.to_datetime(as_of_dates or as_of_dates_for(decision)):
         p = project(dossiers, catalog, units, as_of, seed=seed, decision=decision, **kw).set_index("unit_code")
         frames.append(_scored_methods(p[p["total_so_far"] > 0], truth, dossiers, as_of))
     return pd.concat(frames, ignore_index=True)

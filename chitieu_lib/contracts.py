@@ -155,7 +155,7 @@ def _describe(f: Failure, frame: pd.DataFrame, key: str | None) -> str:
     where = ", ".join(x for x in (f"row {f.row}" if f.row else "", f"column '{f.column}'" if f.column else "") if x)
     value = None if f.value in (None, "", "False", "True") else str(f.value)[:60]
     if f.expected == "not a repeat of an earlier row" and key and f.row:
-        first = int(frame.index[frame[key] == frame[key].iloc[f.row - 2]][0]) + 2
+        first = int(frame.index[frame[key] == frame[key].loc[f.row - 2]][0]) + 2
         return f"{where}: '{value}' repeats row {first}"
     if f.expected.startswith("rule "):                 # a sentence of its own (a whole-row check)
         return f"{where}: {f.expected.removeprefix('rule: ')}"

@@ -253,7 +253,13 @@ def read_units_csv(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise InputError("units file not found", path=path)
-    units = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    try:
+        units = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                            skip_blank_lines=False)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the units file is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as "
+                         "'CSV UTF-8'", path=path) from None
+    units = units[~(units == "").all(axis=1)]        # blank lines dropped, spreadsheet row numbers kept
     missing = [c for c in ("unit_code", "unit_name", "level", "target") if c not in units.columns]
     if missing:
         raise InputError(f"missing column(s) {missing}; found {list(units.columns)}", path=path)
@@ -263,7 +269,7 @@ def read_units_csv(path: str | Path) -> pd.DataFrame:
     check_file(units, USER_UNITS, path, key="unit_code")   # every failure of the file at once
     target = pd.to_numeric(units["target"].replace("", None), errors="coerce")
     units["target"] = target.where(target <= 1, target / 100)  # accept 45 as well as 0.45
-    return units[UNIT_COLUMNS]
+    return units[UNIT_COLUMNS].reset_index(drop=True)
 
 
 def target_units(units: pd.DataFrame) -> pd.DataFrame:

@@ -72,10 +72,11 @@ def read_catalog(path: str | Path, decision: Decision) -> pd.DataFrame:
     if not path.is_file():
         raise InputError("catalogue file not found", path=path)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=False)
     except UnicodeDecodeError as exc:
         raise InputError(f"catalogue is not UTF-8 text ({exc.reason} at byte {exc.start})",
                          path=path) from None
+    raw = raw[~(raw == "").all(axis=1)]      # blank lines dropped; the index still gives each row's number
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
@@ -92,7 +93,7 @@ def read_catalog(path: str | Path, decision: Decision) -> pd.DataFrame:
 def with_windows(catalog: pd.DataFrame, decision: Decision, path: object = "catalogue") -> pd.DataFrame:
     """Check a catalogue frame (string columns) row by row and add window_start/window_end."""
     d = decision
-    check_file(catalog.reset_index(drop=True), USER_CATALOG, path, key="procedure_code")  # all at once
+    check_file(catalog, USER_CATALOG, path, key="procedure_code")  # all at once; rows = index + 2
     starts, ends, effective = [], [], []
     for rec in catalog.to_dict("records"):
         rule, eff_text = rec["rule"].lower(), rec["effective_date"]

@@ -75,3 +75,21 @@ def test_a_commune_whose_district_is_not_in_the_file_is_refused(tmp_path):
         read_units_csv(path)
     assert (err.value.row, err.value.column) == (4, "parent_code")
     assert "a commune's parent_code must be the unit_code of a district of this file" in str(err.value)
+
+
+def test_blank_lines_do_not_shift_the_row_numbers(tmp_path):
+    """The spreadsheet row is the file's line: a blank line above a bad row still counts."""
+    path = tmp_path / "catalog.csv"
+    path.write_text("procedure_code,procedure_name,rule,effective_date\nP1,a,continuing,\n\n"
+                    "P2,b,sometimes,\nP1,c,continuing,\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_catalog(path, DECISION)
+    text = str(err.value)
+    assert "row 4, column 'rule': 'sometimes'" in text and "row 5, column 'procedure_code': 'P1' repeats row 2" in text
+
+
+def test_a_units_file_that_is_not_utf8_is_a_message(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_bytes("unit_code,unit_name,level,target\nSTP,Sở Tư pháp,department,40\n".encode("utf-16"))
+    with pytest.raises(InputError, match="not UTF-8"):
+        read_units_csv(path)

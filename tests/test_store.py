@@ -218,3 +218,13 @@ def test_a_workbook_that_cannot_be_opened_stops_the_ingest(tmp_path):
     with pytest.raises(InputError, match=r"export\.xlsx.*cannot be read"):
         ingest(raw, out, decision=DECISION, log=None)
     assert not (out / "manifest.json").exists()
+
+
+def test_ingest_never_replaces_a_folder_that_is_not_a_store(tmp_path):
+    """The store folder is swapped in whole: a folder holding anything else is refused, untouched."""
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "thesis.docx").write_bytes(b"years of work")
+    with pytest.raises(InputError, match="not a store of the kit"):
+        ingest(_raw(tmp_path), out, decision=DECISION, log=None)
+    assert (out / "thesis.docx").read_bytes() == b"years of work" and len(list(out.iterdir())) == 1

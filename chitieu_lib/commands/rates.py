@@ -19,6 +19,7 @@ import json
 import sys
 from pathlib import Path
 
+from .. import labels
 from ..atomic import write_all
 from ..errors import InputError
 from ..paths import given_twice
@@ -27,7 +28,7 @@ from ..vi import fmt_date, fmt_pct
 from .common import as_of_warnings, guard, list_flag, warn
 from .formats import add_format_flags, format_options
 
-LEVEL_LABELS = {"department": "Sở, ban", "district": "Huyện", "commune": "Xã"}
+LEVEL_LABELS = labels.LEVELS_SHORT
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -135,7 +136,7 @@ def render_table(rates, account) -> str:
     })
     lines = []
     if rates.attrs.get("synthetic"):
-        lines.append("DỮ LIỆU MÔ PHỎNG — không phải số liệu thật (synthetic data, not real figures).")
+        lines.append(labels.SYNTHETIC_NOTE_TEXT)
     lines += [f"Cảnh báo: {w}" for w in rates.attrs.get("warnings", [])]
     lines += [f"Tỷ lệ hồ sơ trực tuyến theo Quyết định {rates.attrs.get('decision', '')}, "
               f"tính đến ngày {fmt_date(rates.attrs.get('as_of'))}", ""]

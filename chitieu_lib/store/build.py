@@ -102,6 +102,7 @@ def ingest(raw_dir: str | Path | None = None, out_dir: str | Path | None = None,
     if not isinstance(decision, Decision):
         decision = load_decision(decision)
     reading = reading_options(format_name, unit_map)
+    refuse_foreign_folder(out_dir)
     previous = read_manifest(out_dir)
     same_kit = previous and previous.get("kit_version") == __version__ and not force
     files = scan_raw_dir(raw_dir, previous if same_kit else None)
@@ -174,8 +175,9 @@ def _build(raw_dir: Path, out_dir: Path, tmp: Path, files: list[RawFile], inputs
 
     # Dossiers: each file parsed once (cache by content hash), then classified together.
     dossier_files = by_kind.get("dossiers", [])
+    registry = {"registry": [sha256_of(decision.divisions_file), sha256_of(decision.agencies_file)]}
     dossiers = _load_dossiers(dossier_files, sha, catalog, units, out_dir / "cache", tmp / "cache", say,
-                              reading, unit_map)
+                              {**reading, **registry}, unit_map)
     for f in dossier_files:
         rows_per_file[f.rel] = 0
     if len(dossiers):
@@ -214,8 +216,11 @@ def _build(raw_dir: Path, out_dir: Path, tmp: Path, files: list[RawFile], inputs
             accounting.append(_acc_rows(f.rel, f.kind, reason, 0, f.note))
 
     # Write.
+    # The data date: the latest day received, within the decision's window (one mistyped date
+    # such as 2091 must not move every report's default as-of to the window's end).
     received = dossiers["received_date"] if len(dossiers) else pd.Series(dtype="datetime64[ns]")
-    data_date = received.max()
+    in_window = received[received <= pd.Timestamp(decision.window_end)]
+    data_date = in_window.max() if in_window.notna().any() else received.max()
     counted = int((dossiers["reason"] == "counted").sum()) if len(dossiers) else 0
     acc = pd.concat(accounting, ignore_index=True)[ACCOUNTING_COLUMNS]
     for i in inputs:
@@ -251,6 +256,27 @@ def _build(raw_dir: Path, out_dir: Path, tmp: Path, files: list[RawFile], inputs
     acc.to_csv(tmp / "accounting.csv", index=False)
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return manifest
+
+
+def refuse_foreign_folder(out_dir: Path) -> None:
+    """The store folder is replaced whole: refuse one that holds anything but a store of the kit.
+
+    An empty or missing folder is fine, and so is an earlier store (its manifest says
+    ``"kit": "chitieu"``); any other content would be deleted by the swap.
+    """
+    if not out_dir.is_dir():
+        return
+    content = [p for p in out_dir.iterdir() if p.name not in (".gitkeep",) and not p.name.startswith(".")]
+    if not content:
+        return
+    try:
+        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if not (isinstance(manifest, dict) and manifest.get("kit") == "chitieu"):
+        raise InputError(f"--out holds {len(content)} file(s) or folder(s) that are not a store of the kit "
+                         "(no chitieu manifest.json); the store replaces its folder whole, so give an empty "
+                         "or new folder", path=out_dir)
 
 
 def ingest_warnings(inputs: list[dict], dossiers: pd.DataFrame, decision: Decision) -> list[str]:
@@ -351,7 +377,8 @@ def _used_cache(tmp: Path) -> set:
 # ---------------------------------------------------------------------- dossiers
 
 def _cache_name(sha: str, reading: dict | None = None) -> str:
-    # A file read with another --format or --unit-map parses differently: another cache entry.
+    # A file read with another --format, --unit-map or decision registry (unit names resolve
+    # against it) parses differently: another cache entry.
     options = hashlib.sha256(json.dumps(reading or {}, sort_keys=True).encode()).hexdigest()[:8]
     return f"{sha[:40]}-v{__version__}-c{CACHE_VERSION}-{options}.parquet"
 
@@ -383,7 +410,7 @@ def _load_dossiers(files: list[RawFile], sha: dict, catalog: pd.DataFrame, units
             table = pq.read_table(hit)
             say(f"  {f.rel}: unchanged, {table.num_rows:,} rows from the cache")
         else:
-            forced = (reading or {}).get("format", "auto")
+            forced = (reading or {}).get("format", "auto")   # (reading also names the registry: the cache key)
             parsed = read_dossier_file(f.path, units, source_name=f.rel, unit_map=unit_map,
                                        format_name=None if forced == "auto" else forced)
             info = parsed.attrs.get("ingest", {})
