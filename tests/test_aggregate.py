@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 
 import pandas as pd
 import pytest
@@ -12,6 +11,7 @@ from chitieu_lib.aggregate import (aggregate_rates, classify_aggregates, parse_c
                                    resolve_unit, unit_lookup)
 from chitieu_lib.errors import InputError
 from chitieu_lib.windows import with_windows
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 
 def _catalog():

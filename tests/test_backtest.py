@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import pandas as pd
 import pytest
 
 from chitieu_lib.backtest import backtest, score, true_final_rates
 from chitieu_lib.decision import load_units
 from chitieu_lib.projection.synthetic import synthetic_catalog, synthetic_year
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 
 def test_backtest_on_a_simulated_year():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import pytest
 from openpyxl import Workbook, load_workbook
 
@@ -12,6 +11,7 @@ from chitieu_lib.bieu06 import (FIGURES, bieu06_to_aggregates, check_bieu06, dos
                                 write_bieu06)
 from chitieu_lib.sample.workbooks import write_workbooks_from_dossiers
 from chitieu_lib.errors import InputError
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 PARTS = ["received_online", "received_offline", "carried_over", "resolved_early", "resolved_on_time",
          "resolved_late", "pending_on_time", "pending_late"]

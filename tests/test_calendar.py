@@ -1,10 +1,10 @@
 """The office calendar: kinds of day, counted independently from the reference file."""
 
 import datetime as dt
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 
 from chitieu_lib.calendar import day_kinds, working_days
 from chitieu_lib.decision import load_decision
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 
 def test_every_listed_day_keeps_its_kind():

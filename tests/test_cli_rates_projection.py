@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pandas as pd
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 
 from chitieu_lib.cli import main
 from chitieu_lib.decision import load_units
 from chitieu_lib.ingest import load_dossiers
 from chitieu_lib.projection import RATES_COLUMNS, project
 from chitieu_lib.windows import read_catalog
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 EX = "data/raw/example"
 

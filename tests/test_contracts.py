@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import pytest
 
 from chitieu_lib.contracts import STORED, check_stored, failures
@@ -11,6 +10,7 @@ from chitieu_lib.decision import read_units_csv
 from chitieu_lib.errors import InputError
 from chitieu_lib.store import open_store
 from chitieu_lib.windows import read_catalog
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 
 def test_a_catalogue_with_three_bad_rows_gets_one_message_naming_all(tmp_path):

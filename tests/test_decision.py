@@ -1,13 +1,13 @@
 """Decision 817 as data: the groups of Article 1, their members and targets."""
 
 import csv
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from chitieu_lib.decision import load_decision, load_units, target_units
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 DIVISIONS = Path(__file__).resolve().parents[1] / "chitieu_lib/data/reference/khanhhoa_gso_divisions_2019.csv"
 

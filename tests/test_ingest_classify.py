@@ -1,7 +1,6 @@
 """Each exclusion reason, their order, duplicates across files, as-of, and the accounting."""
 
 import pandas as pd
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,6 +9,7 @@ from _dossier_files import row, write_catalog, write_csv
 from chitieu_lib.decision import load_units
 from chitieu_lib.ingest import REASONS, accounting, apply_as_of, classify, load_dossiers
 from chitieu_lib.windows import read_catalog
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 CASES = [
     (row("H1"), "counted"),

@@ -14,12 +14,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from _decision import DECISION, UNITS  # noqa: F401 (the decision, explicitly)
 from chitieu_lib.aggregate import read_flat_csv
 from chitieu_lib.cli import main
 from chitieu_lib.ingest import read_dossier_file
 from chitieu_lib.ingest.codes import match_codes
 from chitieu_lib.store import open_store
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 CATALOG = """procedure_code,procedure_name,rule,effective_date
 1.001193,Thủ tục A,continuing,

@@ -1,13 +1,13 @@
 """Header variants, the user's header map, missing columns, personal data."""
 
 import unicodedata
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 
 import pytest
 
 from _dossier_files import write_csv
 from chitieu_lib.errors import InputError
 from chitieu_lib.ingest import map_headers, read_dossier_file, read_header_map
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 
 @pytest.mark.parametrize("headers", [

@@ -1,7 +1,6 @@
 """Reading export files: encodings, XLSX, title blocks, delimiters, and the fatal errors."""
 
 import csv
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import datetime as dt
 import io
 import unicodedata
@@ -13,6 +12,7 @@ from _dossier_files import HEADERS, row, write_csv
 from chitieu_lib.errors import InputError
 from chitieu_lib.ingest import read_dossier_file
 from chitieu_lib.ingest.read import encode_cp1258
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 ROWS = [row("H1", unit="UBND xã Vạn Thắng, huyện Vạn Ninh", channel="Trực tuyến"),
         row("H2", unit="UBND TP Nha Trang", day="06/03/2019", channel="Trực tiếp"),

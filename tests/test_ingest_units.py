@@ -1,11 +1,11 @@
 """Unit codes and names against the registry; ambiguous names are never guessed."""
 
 import unicodedata
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 
 import pytest
 
 from chitieu_lib.ingest import resolve_names
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 
 @pytest.mark.parametrize("text, code", [

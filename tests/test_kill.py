@@ -9,7 +9,6 @@ files are all there. Each kill is bounded (a few seconds).
 from __future__ import annotations
 
 import os
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import shutil
 import signal
 import subprocess
@@ -22,6 +21,7 @@ import pytest
 from _dossier_files import row, write_csv
 from chitieu_lib.engine.outputs import is_current, read_record, record_path
 from chitieu_lib.store import open_store
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "data" / "raw" / "example"

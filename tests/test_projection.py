@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import pandas as pd
 import pytest
 
@@ -11,6 +10,7 @@ from chitieu_lib.calendar import day_kinds
 from chitieu_lib.decision import load_units
 from chitieu_lib.projection import PROJECTION_COLUMNS, project, projection_fan, status, volume
 from chitieu_lib.projection.synthetic import synthetic_catalog, synthetic_year
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 UNITS = load_units(DECISION)
 

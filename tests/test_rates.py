@@ -1,7 +1,6 @@
 """Rates computed by hand on a small, fully known set of dossiers."""
 
 import pandas as pd
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 import pytest
 
 from _dossier_files import row, write_catalog, write_csv
@@ -9,6 +8,7 @@ from chitieu_lib.decision import load_units
 from chitieu_lib.ingest import load_dossiers
 from chitieu_lib.rates import monthly_rates, rates_by, unit_rates
 from chitieu_lib.windows import read_catalog
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 ON, DI, PO = "Trực tuyến", "Trực tiếp", "BCCI"
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import teststore
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 from chitieu_lib import render, report
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 AS_OF = "2019-09-30"
 

@@ -17,11 +17,11 @@ import pandas as pd
 import pytest
 
 from chitieu_lib.decision import REFERENCE_DIR, load_decision
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 from chitieu_lib.errors import InputError
 from chitieu_lib.sample import build_plan, generate, true_online_share
 from chitieu_lib.sample.dirt import DIRT, TRUONG_SA
 from chitieu_lib.sample.export import file_specs
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 SEED, SCALE = 2019, 0.01
 HEADERS = ["STT", "Mã hồ sơ", "Mã TTHC", "Tên thủ tục hành chính", "Lĩnh vực", "Cơ quan tiếp nhận",

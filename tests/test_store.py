@@ -9,13 +9,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 from chitieu_lib.bieu06 import write_bieu06
 from chitieu_lib.errors import InputError
 from chitieu_lib.ingest import accounting
 from chitieu_lib.ingest.recognise import recognise
 from chitieu_lib.store import ingest, open_store
 from chitieu_lib.store.build import _acc_frame
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 CATALOG = """procedure_code,procedure_name,rule,effective_date,field,authority_level,online_level
 1.001193,Đăng ký khai sinh,continuing,,Hộ tịch,commune,3

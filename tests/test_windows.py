@@ -1,7 +1,6 @@
 """The windows of Article 2: first and last counted day of each rule, and the days just outside."""
 
 import datetime as dt
-from _decision import DECISION, UNITS  # noqa: F401,E402 (the decision, explicitly)
 
 import pandas as pd
 import pytest
@@ -10,6 +9,7 @@ from chitieu_lib.decision import load_units
 from chitieu_lib.errors import InputError
 from chitieu_lib.ingest import classify
 from chitieu_lib.windows import read_catalog, window
+from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 D = dt.date
 
