@@ -10,6 +10,7 @@ final rate is the rate at the end of its own window, against its own target.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from .. import labels
 from ..labels import COLUMNS as C
 from ..ingest import apply_as_of
 from ..rates import rates_by, unit_rates
-from ..store import open_store
+from ..store import open_store, read_manifest
 from ..vi import fmt_date, fmt_int, fmt_pct
 from .display import show_html, show_table
 from .tables import table_html
@@ -168,14 +169,25 @@ def show_changes(store, view: View, since: str, unit_code: str | None = None, ki
 
 # --------------------------------------------------------------------------- last year
 
+# Last year's final rates, read once per store content while a warm kernel runs many reports.
+_PREVIOUS: dict = {}
+
+
+def _previous_rates(previous_dir: str) -> tuple[object, pd.DataFrame]:
+    path = Path(previous_dir).resolve()
+    key = (str(path), (read_manifest(path) or {}).get("fingerprint"))   # a re-ingest changes the key
+    if key not in _PREVIOUS:
+        prev = open_store(path)
+        d = prev.decision
+        _PREVIOUS.clear()
+        _PREVIOUS[key] = d, unit_rates(apply_as_of(prev.dossiers, pd.Timestamp(d.window_end)), prev.units)
+    return _PREVIOUS[key]
+
+
 def previous_year(previous_dir: str, codes) -> tuple[object, pd.DataFrame]:
     """Last year's store's decision and each unit's final rate there, against last year's target."""
-    prev = open_store(previous_dir)
-    d = prev.decision
-    counted = apply_as_of(prev.dossiers, pd.Timestamp(d.window_end))
-    rates = unit_rates(counted, prev.units)
-    rates = rates[rates["unit_code"].isin([str(c) for c in codes])].reset_index(drop=True)
-    return d, rates
+    d, rates = _previous_rates(previous_dir)
+    return d, rates[rates["unit_code"].isin([str(c) for c in codes])].reset_index(drop=True)
 
 
 def previous_year_html(previous_dir: str, row: pd.Series) -> str:

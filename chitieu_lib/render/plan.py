@@ -1,0 +1,115 @@
+"""Which reports a batch renders: the units chosen, their notebooks, parameters and output paths.
+
+Layout under ``out``::
+
+    index.html
+    tinh/tong-quan.{html,ipynb,xlsx}, tinh/tong-quan.<table>.csv
+    so-nganh/<code>.*      huyen/<code>.*      xa/<code>.*
+
+>>> d = load_decision(DEFAULT_DECISION)
+>>> [p.job.name for p in plan(load_units(d), decision=d, codes=["571"], as_of="2019-09-30",
+...                           processed_dir="/p", out="o")]
+['huyen/571']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from ..decision import DEFAULT_DECISION, LEVELS, load_decision, load_units  # noqa: F401 (doctest)
+from ..engine import Job
+from ..errors import InputError
+from ..store import open_store
+from .tables import report_tables
+
+
+def notebooks_dir() -> Path:
+    """The report notebooks: the checkout's ``notebooks/`` (what analysts edit) when the kit runs
+    from one, else the copy the wheel carries (``chitieu_lib/_notebooks``, see setup.py)."""
+    checkout = Path(__file__).resolve().parents[2] / "notebooks"
+    if (checkout / "unit_report.ipynb").is_file():
+        return checkout
+    return Path(str(resources.files("chitieu_lib") / "_notebooks"))
+
+
+NOTEBOOKS_DIR = notebooks_dir()
+FOLDERS = {"department": "so-nganh", "district": "huyen", "commune": "xa", "province": "tinh"}
+NOTEBOOK_OF = {"department": "unit_report.ipynb", "district": "district_report.ipynb",
+               "commune": "unit_report.ipynb", "province": "province_overview.ipynb"}
+PROVINCE_NAME = "tong-quan"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A job with what the index needs to know about it."""
+
+    job: object           # chitieu_lib.engine.Job
+    level: str            # department / district / commune / province
+    unit_code: str        # '' for the province overview
+    unit_name: str
+    district_code: str = ""   # the district of a commune, the district itself for a district
+
+
+def _job(name, notebook, parameters, out_base: Path):
+    return Job(name=name, notebook=notebook, parameters=parameters,
+               out_ipynb=out_base.with_suffix(".ipynb"), out_html=out_base.with_suffix(".html"),
+               extra_outputs=report_tables)
+
+
+def select_units(units: pd.DataFrame, level: str = "all", codes=None, decision=None) -> pd.DataFrame:
+    """Units with a target for ``level`` (or ``all``), or exactly ``codes`` (checked)."""
+    with_target = units[units["target"].notna()]
+    if codes:
+        codes = [str(c).strip() for c in codes]
+        known = set(units["unit_code"])
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise InputError(f"unknown unit code(s) {unknown}; a unit code is a GSO code "
+                             "(e.g. 571, 22516) or an agency code (e.g. SCT)")
+        no_target = [c for c in codes if c not in set(with_target["unit_code"])]
+        if no_target:
+            number = decision.number if decision is not None else "the decision"
+            raise InputError(f"unit(s) {no_target} have no target in {number} (Article 1)")
+        chosen = with_target[with_target["unit_code"].isin(codes)]
+        return chosen.set_index("unit_code").loc[list(dict.fromkeys(codes))].reset_index()
+    if level == "all":
+        return with_target.reset_index(drop=True)
+    if level not in LEVELS:
+        raise InputError(f"--level must be one of {list(LEVELS) + ['all']}, not '{level}'")
+    return with_target[with_target["level"] == level].reset_index(drop=True)
+
+
+def plan(units: pd.DataFrame, *, decision, level="all", codes=None, as_of: str, processed_dir: str,
+         out: str | Path, notebooks_dir: Path = NOTEBOOKS_DIR, extra: dict | None = None) -> list[Planned]:
+    """The reports to render: one per unit (a district's report covers its communes' table),
+    plus the province overview when everything is asked for. ``extra``: more parameters
+    every report gets (``since``, ``previous_dir``)."""
+    out = Path(out)
+    chosen = select_units(units, level, codes, decision)
+    planned = []
+    extra = dict(extra or {})
+    if level == "all" and not codes:
+        params = {"as_of": as_of, "processed_dir": processed_dir, **extra}
+        name = f"{FOLDERS['province']}/{PROVINCE_NAME}"
+        planned.append(Planned(_job(name, notebooks_dir / NOTEBOOK_OF["province"], params, out / name),
+                               "province", "", f"Toàn {decision.province}".strip()))
+    for u in chosen.itertuples(index=False):
+        lvl = u.level
+        key = "district_code" if lvl == "district" else "unit_code"
+        params = {key: str(u.unit_code), "as_of": as_of, "processed_dir": processed_dir, **extra}
+        name = f"{FOLDERS[lvl]}/{u.unit_code}"
+        district = str(u.unit_code) if lvl == "district" else (str(u.parent_code) if lvl == "commune" else "")
+        planned.append(Planned(_job(name, notebooks_dir / NOTEBOOK_OF[lvl], params, out / name),
+                               lvl, str(u.unit_code), u.unit_name, district))
+    return planned
+
+
+def plan_jobs(codes=None, *, level="all", as_of: str, processed_dir: str, out) -> list:
+    """The Job objects alone, for the units and decision of the store (handy for scripts and tests)."""
+    store = open_store(processed_dir)
+    return [p.job for p in plan(store.units, decision=store.decision, level=level, codes=codes, as_of=as_of,
+                                processed_dir=processed_dir, out=out)]
