@@ -40,12 +40,9 @@ PATTERNS = (_DMY, _YMD, _COMPACT)
 
 
 def by_unique(values: pa.Array) -> tuple[pd.Series, np.ndarray]:
-    """Distinct non-null values (a str Series) and, per row, the index of its value (-1 = null)."""
-    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    encoded = pc.dictionary_encode(values)
-    uniques = pd.Series(pd.array(encoded.dictionary.cast(pa.string()), dtype="str"))
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return uniques, codes
+    """:func:`distinct` with the distinct values as a str Series."""
+    uniques, codes = distinct(values)
+    return pd.Series(pd.array(uniques, dtype="str")), codes
 
 
 def take_back(per_unique: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
