@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 
-from . import __version__
+from . import __version__, warm
 from .errors import InputError
 
 # In data-flow order.
@@ -22,6 +22,7 @@ COMMANDS = {
     "rates": "online rate of every unit against its Decision 817 target",
     "backtest": "rolling-origin evaluation of the projection on a complete year",
     "render": "run the report notebooks and write code-free HTML",
+    "warm": "keep a started chitieu ready for the next commands in this folder (start, stop, status)",
 }
 
 
@@ -45,8 +46,16 @@ def main(argv: list[str] | None = None) -> int:
 
     Bad input (:class:`InputError`) and file-system refusals (``OSError``: a path
     that cannot be read or written) exit 2; anything else is a fault of the kit:
-    exit 1, its traceback shown only with ``CHITIEU_DEBUG=1``.
+    exit 1, its traceback shown only with ``CHITIEU_DEBUG=1``. From the console script
+    (``argv`` None), a command runs in this folder's kept-warm runner when there is one
+    (:mod:`chitieu_lib.warm`), otherwise here.
     """
+    if argv is None:
+        forwarded = sys.argv[1:]
+        if forwarded[:1] != ["warm"]:
+            code = warm.run_via_server(forwarded)
+            if code is not None:
+                return code
     args = build_parser().parse_args(argv)
     try:
         return int(args._run(args) or 0)

@@ -12,6 +12,7 @@ set()
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
 
 import numpy as np
@@ -170,17 +171,37 @@ def trend_chart(monthly: pd.DataFrame, target: float, as_of, projection: dict | 
                label=LABELS["as_of"].format(as_of=fmt_date(as_of)))
     ax.set_ylim(0, min(1.0, top * 1.15 + 0.02))
     _pct_axis(ax)
-    return _finish_monthly(fig, ax, start, end, LABELS["rate_axis"], LABELS["trend_title"])
+    return _finish_monthly(fig, ax, start, end, LABELS["rate_axis"], LABELS["trend_title"], "trend")
 
 
-def _finish_monthly(fig, ax, start, end, ylabel: str, title: str):
+# Margins of the monthly charts, in inches (left, right, bottom, top): room for the percent or
+# count labels, the legend beside the plot and the rotated month labels. Fixed rather than
+# ``tight_layout``, which lays every text out once more for each chart: the same picture,
+# a third of each report's chart time (bench/README.md).
+_MARGINS = {"trend": (0.85, 2.75, 1.0, 0.42), "volume": (0.95, 1.5, 1.0, 0.42)}
+
+
+# Figures laid out by _place: shown as drawn, without the second drawing pass that crops a
+# picture to its texts (IPython's ``bbox_inches="tight"``, kept for every other figure).
+_PLACED: "weakref.WeakSet" = weakref.WeakSet()
+
+
+def _place(fig, margins) -> None:
+    _PLACED.add(fig)
+    left, right, bottom, top = margins
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height,
+                        top=1 - top / height)
+
+
+def _finish_monthly(fig, ax, start, end, ylabel: str, title: str, kind: str):
     """Month axis over the window, labels, title and a legend beside the plot."""
     _month_axis(ax, start, end)
     ax.set_ylabel(ylabel)
     ax.set_xlabel(LABELS["month_axis"])
     ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
-    fig.tight_layout()
+    _place(fig, _MARGINS[kind])
     return fig
 
 
@@ -201,7 +222,7 @@ def volume_chart(monthly: pd.DataFrame, *, window):
         bottom += values
     from matplotlib.ticker import FuncFormatter
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_num(v, 0)))
-    return _finish_monthly(fig, ax, start, end, LABELS["volume_axis"], LABELS["volume_title"])
+    return _finish_monthly(fig, ax, start, end, LABELS["volume_axis"], LABELS["volume_title"], "volume")
 
 
 def commune_heatmap(monthly: pd.DataFrame, names: dict, target: float):
@@ -275,6 +296,7 @@ def ranking_chart(summary: pd.DataFrame, group_labels: dict | None = None):
 def show(fig) -> None:
     """Display a figure once (as PNG) and free it."""
     import matplotlib.pyplot as plt
-    from IPython.display import display
-    display(fig)
+    from IPython.core.pylabtools import print_figure
+    from IPython.display import Image, display
+    display(Image(print_figure(fig, "png", bbox_inches=None if fig in _PLACED else "tight")))
     plt.close(fig)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -9,6 +10,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import teststore  # noqa: E402
+
+# Commands the tests run never go to a kept-warm server a developer left running in this
+# folder (chitieu warm): tests/test_warm.py starts its own, in folders of its own.
+os.environ["CHITIEU_WARM"] = "0"
 
 
 @pytest.fixture(scope="session")

@@ -34,7 +34,8 @@ LAYERS = [
     ("projection", ["chitieu_lib.projection", "chitieu_lib.backtest"]),
     ("report", ["chitieu_lib.report", "chitieu_lib.plots"]),
     ("render", ["chitieu_lib.render", "chitieu_lib.engine", "chitieu_lib.html", "chitieu_lib.pdf"]),
-    ("commands", ["chitieu_lib.commands", "chitieu_lib.cli", "chitieu_lib.__main__"]),
+    ("commands", ["chitieu_lib.commands", "chitieu_lib.cli", "chitieu_lib.__main__", "chitieu_lib.warm",
+                  "chitieu_lib.warm_server"]),
 ]
 
 

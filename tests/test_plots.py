@@ -101,3 +101,16 @@ def test_heatmap_cells_are_monthly_rates():
                 str((Decimal(int(o) * 100) / Decimal(40)).quantize(Decimal(1), ROUND_HALF_UP)) for o in online]
     assert annotations == expected
     plt.close(fig)
+
+
+@pytest.mark.parametrize("name", ["trend", "trend_no_fan", "volume"])
+def test_every_text_lies_inside_the_picture(name):
+    # The monthly charts are shown as drawn (no crop to a tight box): a legend or label beyond
+    # the figure's edge would be cut off in the report.
+    fig = _figures()[name]
+    assert fig in plots._PLACED
+    drawn = fig.get_tightbbox(fig.canvas.get_renderer())   # inches: everything drawn
+    width, height = fig.get_size_inches()
+    plt.close("all")
+    assert drawn.x0 >= -0.01 and drawn.y0 >= -0.01, drawn
+    assert drawn.x1 <= width + 0.01 and drawn.y1 <= height + 0.01, drawn

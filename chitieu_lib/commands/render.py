@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from .common import INPUT_FLAGS, guard, list_flag
+from ..warm import in_runner, process_age
 
 from ..errors import InputError
 
@@ -76,16 +77,6 @@ def _as_of(text, flag="--as-of"):
         raise InputError(f"{flag} '{text}' is not a date; expected YYYY-MM-DD, e.g. 2019-09-30") from None
 
 
-def process_age() -> float | None:
-    """Seconds since this process started (Linux ``/proc``), None where that cannot be told."""
-    try:
-        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
-        uptime = float(Path("/proc/uptime").read_text().split()[0])
-        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 def _report_timings(args, timings: dict, started: float | None) -> None:
     import json  # lazy, with the rest of this command's work
     import time
@@ -112,7 +103,7 @@ def run(args) -> int:
           defaults={"processed": default_processed_dir(), "notebooks": NOTEBOOKS_DIR})
     for folder in [Path(args.out), *(Path(args.out) / f for f in FOLDERS.values())]:
         sweep(folder)   # temporary files of a killed render
-    timings = {"start-up": (age or 0.0) + time.perf_counter() - started}
+    timings = {"start-up": (age or 0.0) + time.perf_counter() - started, "kept warm": in_runner()}
     rows, index = render(
         level=args.level, codes=args.unit, as_of=_as_of(args.as_of), processed_dir=args.processed,
         out=args.out, workers=args.workers, resume=args.resume, progress=args.progress,

@@ -69,9 +69,11 @@ class _Workers:
         if self.in_process:
             _warm_up(options["engine"], options["cwd"])
         else:
-            self.pool = _new_pool(count, options)
-            for _ in range(count):
-                self.pool.submit(_nothing)
+            self.pool = _take_prestarted_pool(count, options)
+            if self.pool is None:
+                self.pool = _new_pool(count, options)
+                for _ in range(count):
+                    self.pool.submit(_nothing)
 
     def run(self, todo, bar) -> dict:
         return _run_local(todo, self.options, self.count, bar, first_pool=self.pool,
@@ -87,6 +89,40 @@ class _Workers:
                 for process in list(getattr(self.pool, "_processes", {}).values()):
                     process.terminate()
             self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+# A pool started before its batch was known (chitieu_lib.warm: a runner waiting for a command).
+_prestarted: dict = {}
+
+
+def prestart_pool(workers: int, options: dict) -> None:
+    """Start a pool of ``workers`` worker processes, each launching its kernel, for a later batch.
+
+    A batch takes it when it needs exactly that many workers, with the same engine and
+    folder (:class:`_Workers`); :func:`discard_prestarted_pool` stops it otherwise.
+    """
+    discard_prestarted_pool()
+    pool = _new_pool(workers, options)
+    for _ in range(workers):
+        pool.submit(_nothing)
+    _prestarted.update(pool=pool, workers=workers, engine=options["engine"], cwd=options["cwd"])
+
+
+def _take_prestarted_pool(count: int, options: dict) -> ProcessPoolExecutor | None:
+    if not _prestarted or count != _prestarted["workers"] or options["engine"] != _prestarted["engine"] \
+            or options["cwd"] != _prestarted["cwd"]:
+        return None
+    pool = _prestarted.pop("pool")
+    _prestarted.clear()
+    return pool
+
+
+def discard_prestarted_pool() -> None:
+    """Stop a prestarted pool no batch took."""
+    pool = _prestarted.pop("pool", None)
+    _prestarted.clear()
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _new_pool(workers: int, options: dict) -> ProcessPoolExecutor:

@@ -157,7 +157,9 @@ def timing_lines(timings: dict, total: float | None = None) -> list[str]:
     """
     engine = timings.get("engine", {})
     jobs = timings.get("jobs", [])
-    rows = [("start-up (interpreter, imports)", timings.get("start-up"), ""),
+    warm = timings.get("kept warm")
+    rows = [("start-up (client; runner kept warm)" if warm else "start-up (interpreter, imports)",
+             timings.get("start-up"), ""),
             ("open store, plan", timings.get("open store, plan"), ""),
             (f"start {engine.get('workers', 0)} worker(s) (kernels boot on)", engine.get("start workers"), ""),
             ("shared projections", engine.get("shared work"),

@@ -1,0 +1,268 @@
+"""Kept-warm mode: a fresh, already-started ``chitieu`` waiting for the next command.
+
+``chitieu warm start`` leaves a small server behind (for this folder and this Python
+environment) that always keeps one *runner* ready: a new process that has imported the
+kit, pandas, matplotlib, papermill and nbconvert, and has started and preloaded the
+kernels a render needs (one in its own process for a single report, a pool of
+workers for a batch). The next ``chitieu`` command typed in the same folder hands its
+arguments, environment and terminal to that runner, which runs the command exactly as
+a cold ``chitieu`` would and exits; the server starts the next runner at once.
+
+Why this design (the idea of Quarto's execute daemon and of Java's "drip": keep a fresh
+process ready, never reuse a used one): every command runs in a process and kernels
+that nothing ran in before, so no state is carried from one command, or report, to
+the next; the kernels are reset between the reports of one batch as in a cold run.
+
+A runner runs a command only if it would behave the same as a cold start; otherwise
+the command runs cold, as if no server were there:
+
+- the same folder (the server belongs to the folder it was started in),
+- the same environment variables (those a shell changes by itself aside: ``_``,
+  ``OLDPWD``, ``SHLVL``),
+- the same code: no file of the kit changed and no package was installed since the
+  runner started.
+
+The server stops after ``--idle`` seconds without a command (default 900) or on
+``chitieu warm stop``. Its socket lives in a private folder (mode 0700) of the user's
+runtime directory, and it serves only its own user (checked on each connection).
+Set ``CHITIEU_WARM=0`` to never use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+IDLE_SECONDS = 900
+START_TIMEOUT = 120
+# Variables a shell sets by itself from one command to the next: not a difference in behaviour.
+VOLATILE_ENV = ("_", "OLDPWD", "SHLVL")
+RUNNER_ENV = "CHITIEU_WARM_RUNNER"   # set for a server and its runners: they never look for a server
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The environment this process started with: some libraries add variables when imported
+# (pandera: PYARROW_IGNORE_TIMEZONE, SPARK_LOCAL_IP); a server starts from this one, as a
+# cold command would.
+STARTUP_ENV = dict(os.environ)
+
+
+# --------------------------------------------------------------------------- where and what
+
+def runtime_dir() -> Path:
+    """The user's private folder for servers' sockets (created with mode 0700)."""
+    base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
+    folder = Path(base) / f"chitieu-warm-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o077:
+        raise PermissionError(f"{folder} must belong to you alone (mode 0700)")
+    return folder
+
+
+def server_paths(cwd: str | None = None) -> dict:
+    """Socket, pid file and log of the server for ``cwd`` and this Python environment."""
+    cwd = os.path.realpath(cwd or os.getcwd())
+    key = hashlib.sha1(f"{sys.prefix}\0{cwd}".encode()).hexdigest()[:16]
+    folder = runtime_dir()
+    return {"socket": folder / f"{key}.sock", "pid": folder / f"{key}.pid", "log": folder / f"{key}.log",
+            "state": folder / f"{key}.state", "cwd": cwd}
+
+
+def environment(env=None) -> dict:
+    """The variables that must match between a runner and a command (volatile ones aside)."""
+    env = os.environ if env is None else env
+    return {k: v for k, v in env.items() if k not in VOLATILE_ENV and k != RUNNER_ENV}
+
+
+def code_signature() -> str:
+    """Changes when a file of the kit changes or a package is installed or removed."""
+    h = hashlib.sha1()
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        st = path.stat()
+        h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
+    for folder in sorted({p for p in sys.path if p.endswith("site-packages") and os.path.isdir(p)}):
+        h.update(f"{folder}\0{os.stat(folder).st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+# In a runner: when the command's own process (the client) started, on this process's clock.
+_command_started: list[float] = []
+
+
+def _own_age() -> float | None:
+    """Seconds since this process started (Linux ``/proc``), None where that cannot be told."""
+    try:
+        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def in_runner() -> bool:
+    """Whether this command runs in a kept-warm runner."""
+    return bool(_command_started)
+
+
+def process_age() -> float | None:
+    """Seconds since the command started: this process, or in a runner the command's client."""
+    if _command_started:
+        return time.perf_counter() - _command_started[0]
+    return _own_age()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def server_pid(paths: dict) -> int | None:
+    """The pid of this folder's running server, or None."""
+    try:
+        pid = int(paths["pid"].read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if _pid_alive(pid) and paths["socket"].exists() else None
+
+
+# --------------------------------------------------------------------------- the client
+
+def send_json(sock: socket.socket, obj, fds=()) -> None:
+    data = (json.dumps(obj) + "\n").encode()
+    if fds:
+        socket.send_fds(sock, [data], list(fds))
+    else:
+        sock.sendall(data)
+
+
+def _read_json(reader) -> dict | None:
+    line = reader.readline()
+    return json.loads(line) if line else None
+
+
+def run_via_server(argv: list[str]) -> int | None:
+    """Run a command in this folder's ready runner; None when there is none (or it declines).
+
+    Never raises: anything unexpected means "run it cold" (None), unless the command
+    has already started in the runner, whose exit code is then returned.
+    """
+    if os.environ.get("CHITIEU_WARM", "1") == "0" or os.environ.get(RUNNER_ENV):
+        return None
+    try:
+        paths = server_paths()
+        if not paths["socket"].exists():
+            return None
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(str(paths["socket"]))
+    except OSError:
+        return None
+    with sock, sock.makefile("r", encoding="utf-8") as reader:
+        try:
+            send_json(sock, {"argv": argv, "cwd": paths["cwd"], "env": environment(), "age": _own_age()},
+                       fds=(0, 1, 2))
+            answer = _read_json(reader)
+        except (OSError, ValueError):
+            return None
+        if not answer or "pid" not in answer:
+            # Declined (another environment, changed code, busy) or gone: run cold, and say why.
+            why = (answer or {}).get("declined") or "it did not answer"
+            print(f"chitieu: not using the warm runner ({why}); running here", file=sys.stderr)
+            return None
+        pid = int(answer["pid"])
+        forward = lambda signum, _frame: _kill(pid, signum)  # noqa: E731 -- Ctrl+C reaches the runner
+        previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            while True:
+                try:
+                    done = _read_json(reader)
+                    break
+                except InterruptedError:
+                    continue
+        except (OSError, ValueError):
+            done = None
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+    if not done or "exit" not in done:
+        print("chitieu: the warm runner stopped before the command ended (chitieu warm stop; "
+              "then run the command again)", file=sys.stderr)
+        return 1
+    return int(done["exit"])
+
+
+def _kill(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except OSError:
+        pass
+
+
+# --------------------------------------------------------------------------- start, stop, status
+
+def state(paths: dict | None = None) -> str | None:
+    """``starting``, ``ready``, ``busy`` or ``failed`` for a running server; None without one."""
+    paths = paths or server_paths()
+    if server_pid(paths) is None:
+        return None
+    try:
+        return paths["state"].read_text().strip() or "starting"
+    except OSError:
+        return "starting"
+
+
+def wait_ready(timeout: float = START_TIMEOUT) -> str | None:
+    """Wait until the server's runner is ready (or failed, or the server is gone); the last state."""
+    paths = server_paths()
+    deadline = time.monotonic() + timeout
+    now = state(paths)
+    while now in ("starting", "busy") and time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = state(paths)
+    return now
+
+
+def start(idle: float = IDLE_SECONDS, workers: int | None = None) -> tuple[int, bool]:
+    """Start this folder's server (if none runs) and wait until its first runner is ready.
+
+    Returns (pid, started now).
+    """
+    paths = server_paths()
+    pid = server_pid(paths)
+    if pid is not None:
+        return pid, False
+    workers = max(1, int(workers or os.cpu_count() or 1))
+    paths["state"].unlink(missing_ok=True)
+    process = subprocess.Popen([sys.executable, "-m", "chitieu_lib.warm_server", str(idle), str(workers)],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True, env=STARTUP_ENV)
+    deadline = time.monotonic() + 10
+    while server_pid(paths) is None and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if wait_ready() != "ready":
+        _kill(process.pid, signal.SIGTERM)
+        raise RuntimeError(f"the warm server did not get ready (its log: {paths['log']})")
+    return process.pid, True
+
+
+def stop() -> int | None:
+    """Stop this folder's server; its pid, or None if none was running."""
+    paths = server_paths()
+    pid = server_pid(paths)
+    if pid is None:
+        return None
+    _kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline and _pid_alive(pid):
+        time.sleep(0.05)
+    return pid

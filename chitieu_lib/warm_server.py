@@ -1,0 +1,260 @@
+"""The kept-warm server and its runners (:mod:`chitieu_lib.warm` says what they are for).
+
+``python -m chitieu_lib.warm_server IDLE WORKERS`` is the server ``chitieu warm start``
+leaves behind; it starts each runner as ``python -m chitieu_lib.warm_server --runner
+FD WORKERS``. Kept apart from :mod:`chitieu_lib.warm` because a runner runs the command
+line (:mod:`chitieu_lib.cli`), which itself asks :mod:`chitieu_lib.warm` for a server.
+"""
+
+from __future__ import annotations
+
+import array
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from . import cli, warm
+from .warm import code_signature, environment, send_json, server_paths
+
+# --------------------------------------------------------------------------- the runner
+
+def _prepare_runner(cwd: str, workers: int) -> None:
+    """Import what commands use and start the kernels a render would start (then wait for them).
+
+    The imports are here, not at the top: the server runs this module too, and stays small.
+    """
+    import chitieu_lib.commands.common  # noqa: F401 -- pandas, pandera
+    import chitieu_lib.engine.execute  # noqa: F401 -- papermill, nbclient
+    import chitieu_lib.render  # noqa: F401 -- the report stack, matplotlib
+    from chitieu_lib.engine import executors, kernels
+    from chitieu_lib.html import _exporter
+    _exporter()
+    kernels.get_kernel(cwd)                      # a single report runs in this process's kernel
+    if workers > 1:
+        executors.prestart_pool(workers, {"engine": "warm", "cwd": cwd})
+
+
+def _decline_reason(request: dict, cwd: str, env: dict, signature: str) -> str | None:
+    if request.get("cwd") != cwd:
+        return "another folder"
+    theirs = request.get("env") or {}
+    if theirs != env:
+        names = sorted(k for k in set(theirs) | set(env) if theirs.get(k) != env.get(k))
+        return "other environment variables: " + ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
+    if code_signature() != signature:
+        return "the kit's code or packages changed"
+    return None
+
+
+def _recv_request(conn: socket.socket) -> tuple[dict, list[int]]:
+    """The command's JSON line and the three terminal descriptors sent with its first part."""
+    data, fds, _flags, _addr = socket.recv_fds(conn, 1 << 16, 3)
+    while data and not data.endswith(b"\n"):
+        more = conn.recv(1 << 16)
+        if not more:
+            break
+        data += more
+    return json.loads(data.decode()), fds
+
+
+def _cleanup() -> None:
+    from chitieu_lib.engine import executors, kernels  # imported by _prepare_runner already
+    executors.discard_prestarted_pool()
+    kernels.shutdown_all()
+
+
+def runner_main(control_fd: int, workers: int) -> int:
+    """A runner: get ready, tell the server, run the one command handed over, exit.
+
+    A command it declines (another folder, environment or code) ran nothing here: the
+    runner is still fresh and tells the server it is ready again.
+    """
+    cwd = os.path.realpath(os.getcwd())
+    env = environment()
+    signature = code_signature()
+    control = socket.socket(fileno=control_fd)
+    try:
+        _prepare_runner(os.getcwd(), workers)   # the engine's kernels know the folder as getcwd() says
+        while True:
+            control.sendall(b"ready\n")
+            _msg, fds, _flags, _addr = socket.recv_fds(control, 16, 1)
+            if not fds:
+                return 0                              # the server is stopping
+            with socket.socket(fileno=fds[0]) as conn:
+                request, client_fds = _recv_request(conn)
+                reason = _decline_reason(request, cwd, env, signature)
+                if reason is not None or len(client_fds) != 3:
+                    for fd in client_fds:
+                        os.close(fd)
+                    _decline(conn, reason or "no terminal")
+                    continue
+                warm._command_started.append(time.perf_counter() - float(request.get("age") or 0.0))
+                send_json(conn, {"pid": os.getpid()})
+                for target, fd in enumerate(client_fds):
+                    os.dup2(fd, target)
+                    os.close(fd)
+                send_json(conn, {"exit": _run_command(request["argv"])})
+                return 0
+    finally:
+        _cleanup()
+
+
+def _run_command(argv: list[str]) -> int:
+    """``chitieu ARGV`` in this process, as the console script runs it; its exit code."""
+    sys.argv = ["chitieu", *argv]
+    try:
+        code = cli.main(argv)
+    except SystemExit as exc:                  # argparse: --help, bad arguments
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return int(code or 0)
+
+
+# --------------------------------------------------------------------------- the server
+
+def _peer_uid(conn: socket.socket) -> int:
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, array.array("i").itemsize * 3)
+    return array.array("i", creds)[1]
+
+
+def _decline(conn: socket.socket, reason: str) -> None:
+    try:
+        send_json(conn, {"declined": reason})
+    except OSError:
+        pass
+    conn.close()
+
+
+class _Server:
+    """One runner at a time: starting, ready, or busy with a command.
+
+    A command arriving while the runner starts waits for it (a cold start would take as long);
+    one arriving while the runner is busy runs cold. The next runner starts once the command
+    ends, not while it runs: two cores are not shared with a starting runner.
+    """
+
+    def __init__(self, workers: int, paths: dict, log):
+        self.workers, self.paths, self.log = workers, paths, log
+        self.waiting: list[socket.socket] = []
+        self.runner = self.control = None
+        self.state = "stopped"
+
+    def set_state(self, state: str) -> None:
+        self.state = state
+        self.since = time.monotonic()   # idle time counts from when the runner became ready
+        self.paths["state"].write_text(state + "\n")
+
+    def start_runner(self) -> None:
+        ours, theirs = socket.socketpair()
+        self.runner = subprocess.Popen(
+            [sys.executable, "-m", "chitieu_lib.warm_server", "--runner", str(theirs.fileno()), str(self.workers)],
+            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
+        theirs.close()
+        self.control = ours
+        self.set_state("starting")
+
+    def hand_over(self, conn: socket.socket) -> None:
+        socket.send_fds(self.control, [b"go"], [conn.fileno()])
+        conn.close()
+        self.set_state("busy")   # until the runner exits, or says it is ready again (it declined)
+
+    def on_connection(self, conn: socket.socket) -> None:
+        if _peer_uid(conn) != os.getuid():
+            conn.close()
+        elif self.state == "ready":
+            self.hand_over(conn)
+        elif self.state == "starting":
+            self.waiting.append(conn)
+        else:
+            _decline(conn, "busy")
+
+    def on_ready(self) -> bool:
+        """The runner spoke: ready (hand it the first waiting command), or it failed or exited."""
+        try:
+            ok = self.control.recv(16).startswith(b"ready")
+        except OSError:
+            ok = False
+        if not ok and self.state == "busy":
+            return True          # the runner ran its command and exits: handled in the loop
+        if not ok:
+            for conn in self.waiting:
+                _decline(conn, "the runner failed to start")
+            self.waiting.clear()
+            self.set_state("failed")
+            return False
+        self.set_state("ready")
+        if self.waiting:
+            self.hand_over(self.waiting.pop(0))
+            for conn in self.waiting:
+                _decline(conn, "busy")
+            self.waiting.clear()
+        return True
+
+    def close(self) -> None:
+        for conn in self.waiting:
+            _decline(conn, "the server is stopping")
+        if self.control is not None:
+            try:
+                self.control.sendall(b"stop")
+                self.control.close()
+            except OSError:
+                pass
+        if self.runner is not None and self.state != "busy":
+            try:
+                self.runner.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.runner.kill()
+
+
+def server_main(idle: float, workers: int) -> int:
+    """Keep one runner ready; hand each command to it; stop when idle or told to."""
+    paths = server_paths()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    paths["socket"].unlink(missing_ok=True)
+    listener.bind(str(paths["socket"]))
+    os.chmod(paths["socket"], 0o600)
+    listener.listen(8)
+    paths["pid"].write_text(f"{os.getpid()}\n")
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    log = open(paths["log"], "ab")  # noqa: SIM115 -- the runners' output, for the server's life
+    server = _Server(workers, paths, log)
+    server.start_runner()
+    try:
+        while not stopping and server.state != "failed":
+            if server.state == "ready" and time.monotonic() - server.since > idle:
+                break
+            watch = [listener] + ([server.control] if server.state in ("starting", "busy") else [])
+            readable, _, _ = select.select(watch, [], [], 0.2)
+            if server.control in readable:
+                server.on_ready()
+            if listener in readable:
+                conn, _ = listener.accept()
+                server.on_connection(conn)
+            if server.state == "busy" and server.runner.poll() is not None:
+                server.control.close()       # the command ended: the next runner
+                server.start_runner()
+    finally:
+        paths["socket"].unlink(missing_ok=True)
+        server.close()
+        for name in ("pid", "state"):
+            paths[name].unlink(missing_ok=True)
+        log.close()
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--runner"]:
+        return runner_main(int(argv[1]), int(argv[2]))
+    return server_main(float(argv[0]), int(argv[1]))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
