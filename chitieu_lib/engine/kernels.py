@@ -18,7 +18,9 @@ Reset semantics (what a report can and cannot see of the reports before it):
   IPython's SQLite file (``%history`` of past sessions is empty).
 - kept (this is what makes the kernel warm): modules of the Python installation
   and the kit itself, preloaded at start (numpy, pandas, matplotlib, seaborn,
-  chitieu_lib), and whatever those modules cache internally.
+  chitieu_lib), and whatever those modules cache internally (the last store's
+  tables, ``report.views._KEPT``: read again when a store file changes, and handed to
+  each report as copy-on-write copies that report cannot change for the next).
 - not reset: the global random generators' state (a notebook that does not seed
   them is not reproducible in any kernel), monkeypatching of library modules,
   threads or files a report leaves behind. A report that fails, times out or

@@ -8,7 +8,9 @@ classified by.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -18,6 +20,7 @@ from ..ingest import apply_as_of
 from ..projection import project, projection_fan
 from ..rates import monthly_rates, unit_rates
 from ..store import open_store
+from ..store.open import STORE_FILES, Store, default_processed_dir
 from ..store.shared import read_shared, shared_key, write_shared
 
 
@@ -51,9 +54,43 @@ class View:
         return self.rates.merge(self.projection, on="unit_code", how="left")
 
 
+# The tables of the last store a report opened, kept for the next report of the same warm
+# kernel: reading them is about a fifth of a commune report's time (bench/README.md, issue 15).
+# Keyed by every store file's inode, size and modification time, so a re-ingest is read
+# afresh. Each report gets its own shallow copies; pandas' copy-on-write keeps whatever a
+# report does to them (new columns, values set in place, rows dropped) out of the kept tables.
+_KEPT: dict = {}
+
+
+def _files_key(path: Path) -> tuple | None:
+    try:
+        return tuple((f, st.st_ino, st.st_size, st.st_mtime_ns)
+                     for f in STORE_FILES for st in [(path / f).stat()])
+    except OSError:
+        return None
+
+
+def _own_copy(store: Store) -> Store:
+    """A Store whose tables and manifest belong to the caller alone (no table data copied)."""
+    return Store(**{name: getattr(store, name).copy(deep=False) for name in
+                    ("dossiers", "catalog", "units", "aggregates", "accounting")},
+                 manifest=copy.deepcopy(store.manifest), path=store.path)
+
+
 def open_report_store(processed_dir: str = ""):
-    """Open the processed store; ``""`` means the default (env ``CHITIEU_PROCESSED_DIR``)."""
-    return open_store(processed_dir or None)
+    """Open the processed store; ``""`` means the default (env ``CHITIEU_PROCESSED_DIR``).
+
+    Within one process the tables are read once while the store's files stay the same
+    (see ``_KEPT``); every call returns a store of its own.
+    """
+    path = Path(processed_dir) if processed_dir else default_processed_dir()
+    key = _files_key(path)
+    if key is None:
+        return open_store(path)             # incomplete or missing: open_store's message
+    if _KEPT.get("key") != key:
+        _KEPT.clear()
+        _KEPT.update(key=key, store=open_store(path))
+    return _own_copy(_KEPT["store"])
 
 
 def default_as_of(store) -> str:
