@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pandas.api.types import union_categoricals
 
 from ..decision import load_units
 from ..errors import InputError
@@ -252,33 +251,44 @@ def _resolve_units(column, n: int, units, fmt, unit_map=None) -> dict:
 
 # Categories kept in a fixed order; every other categorical is sorted, so that grouping on it
 # orders groups as grouping on the text itself would.
-_FIXED_ORDER = ("source_file", "unit_match", "channel")
+def as_arrow(frame: pd.DataFrame) -> pa.Table:
+    """One file's parsed rows (``read_dossier_file``) as the Arrow table :func:`stack_files` takes."""
+    plain = frame.copy(deep=False)
+    plain.attrs = {}          # the file's reading notes stay with the caller, not in the table
+    return pa.Table.from_pandas(plain, preserve_index=False)
 
 
-def concat_files(frames: list) -> pd.DataFrame:
-    """Stack per-file tables in input order (categories unioned). Consumes ``frames``: each
-    column is freed from the per-file tables once stacked, so the two never coexist whole."""
-    if not frames:
-        raise InputError("no dossier files given")
-    meta = [f.attrs.get("ingest", {}) for f in frames]
-    columns = {}
-    for col in list(frames[0].columns):
-        parts = [f.pop(col) for f in frames]
-        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
-            columns[col] = union_categoricals(parts, sort_categories=col not in _FIXED_ORDER,
-                                              ignore_order=True)
-        else:
-            columns[col] = pd.concat(parts, ignore_index=True)
-        del parts
-    out = pd.DataFrame(columns)
-    del columns
-    out["source_file"] = out["source_file"].cat.set_categories(
-        list(dict.fromkeys(m.get("file") for m in meta if m.get("file"))) or
-        out["source_file"].cat.categories)
-    out["unit_match"] = pd.Categorical(out["unit_match"], categories=list(MATCHES))
-    out["channel"] = pd.Categorical(out["channel"], categories=["online", "direct", "postal"])
-    out.attrs["ingest"] = {"files": meta}
-    return out
+def empty_parsed() -> pd.DataFrame:
+    """The columns of ``read_dossier_file`` with no rows (a raw folder with no dossier export)."""
+    return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c in DATE_FIELDS else
+                                      "int64" if c == "source_row" else "str") for c in COLUMNS})
+
+
+def stack_files(tables: list[pa.Table], names: list[str]) -> pd.DataFrame:
+    """Per-file tables stacked in input order: the one way files become one dossier table.
+
+    ``tables``: Arrow tables of ``read_dossier_file``'s rows (:func:`as_arrow`, or read back
+    from ingest's cache); ``names``: each file's name as messages and ``source_file`` give it
+    (set here, whatever name a cached table had). Code columns are unified into one
+    dictionary each (categories in order of first appearance; that is cheap at ten million
+    rows); ``source_file``, ``unit_match`` and ``channel`` get their fixed category lists.
+    """
+    if not tables:
+        frame = empty_parsed()
+    else:
+        named = []
+        for table, name in zip(tables, names):
+            idx = table.schema.get_field_index("source_file")
+            col = pa.DictionaryArray.from_arrays(pa.array(np.zeros(table.num_rows, np.int32)), pa.array([name]))
+            named.append(table.set_column(idx, "source_file", col))
+        merged = pa.concat_tables(named, promote_options="permissive").unify_dictionaries()
+        del named
+        frame = merged.to_pandas()
+        del merged
+    for col, cats in (("source_file", list(dict.fromkeys(names))), ("unit_match", list(MATCHES)),
+                      ("channel", ["online", "direct", "postal"])):
+        frame[col] = frame[col].astype(pd.CategoricalDtype(cats))
+    return frame
 
 
 def load_dossiers(paths, catalog, units: pd.DataFrame | None = None, *, header_map: dict | None = None,
@@ -327,8 +337,16 @@ def load_dossiers(paths, catalog, units: pd.DataFrame | None = None, *, header_m
     if not frames:
         raise InputError("no dossier export among the files given (skipped, not dossier "
                          f"exports: {', '.join(skipped)})")
-    dossiers = concat_files(frames)
-    meta = dict(dossiers.attrs["ingest"], skipped_files=skipped)
+    files_meta = [f.attrs.get("ingest", {}) for f in frames]
+    names = [m["file"] for m in files_meta]        # read_dossier_file always names its file
+    tables = []
+    while frames:                       # each file's frame freed once it is in Arrow
+        frame = frames.pop(0)
+        tables.append(as_arrow(frame))
+        del frame
+    dossiers = stack_files(tables, names)
+    del tables
+    meta = {"files": files_meta, "skipped_files": skipped}
     out = classify(dossiers, catalog, units, as_of=as_of)
     out.attrs["ingest"] = meta
     return out

@@ -12,9 +12,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import __version__
@@ -26,9 +24,8 @@ from ..decision import Decision, load_decision, load_units
 from ..errors import InputError
 from ..ingest import classify, read_dossier_file
 from ..ingest.accounting import EXAMPLES, join_examples
-from ..ingest.load import COLUMNS, DATE_FIELDS
+from ..ingest.load import as_arrow, stack_files
 from ..ingest.recognise import KINDS, RawFile, scan_raw_dir, sha256_of
-from ..ingest.units import MATCHES
 from ..windows import read_catalog
 from .open import DECISION_DIR, STORE_FILES, default_processed_dir, project_root, read_manifest, with_categories
 
@@ -414,32 +411,14 @@ def _load_dossiers(files: list[RawFile], sha: dict, catalog: pd.DataFrame, units
             parsed = read_dossier_file(f.path, units, source_name=f.rel, unit_map=unit_map,
                                        format_name=None if forced == "auto" else forced)
             info = parsed.attrs.get("ingest", {})
-            parsed.attrs = {}
-            table = pa.Table.from_pandas(parsed, preserve_index=False)
+            table = as_arrow(parsed)
             pq.write_table(table, new_cache / name, compression="zstd")
             dropped = info.get("personal_data_dropped") or []
             say(f"  {f.rel}: parsed, {table.num_rows:,} rows"
                 + (f"; personal-data columns not read: {dropped}" if dropped else ""))
-        # The file's name relative to the raw folder, whatever name it had when cached.
-        idx = table.schema.get_field_index("source_file")
-        col = pa.DictionaryArray.from_arrays(pa.array(np.zeros(table.num_rows, np.int32)), pa.array([f.rel]))
-        table = table.set_column(idx, "source_file", col)
         tables.append(table)
     (new_cache / "used.txt").write_text("\n".join(used))
-    if tables:
-        merged = pa.concat_tables(tables, promote_options="permissive").unify_dictionaries()
-        frame = merged.to_pandas()
-        del merged, tables
-    else:
-        frame = _empty_parsed()
-    # Fixed category lists (re-coding a categorical is cheap, even at 10 million rows).
-    for col, cats in (("source_file", [f.rel for f in files]), ("unit_match", list(MATCHES)),
-                      ("channel", ["online", "direct", "postal"])):
-        frame[col] = frame[col].astype(pd.CategoricalDtype(cats))
+    # The files' names relative to the raw folder, whatever name a table had when cached.
+    frame = stack_files(tables, [f.rel for f in files])
+    del tables
     return classify(frame, catalog, units)
-
-
-def _empty_parsed() -> pd.DataFrame:
-    """The columns of ``read_dossier_file`` with no rows (a raw folder with no dossier export)."""
-    return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c in DATE_FIELDS else
-                                      "int64" if c == "source_row" else "str") for c in COLUMNS})
