@@ -22,10 +22,12 @@ from __future__ import annotations
 import copy
 import re
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 
 import nbformat
 
+from . import labels
 from .atomic import write_atomic
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -110,18 +112,19 @@ def _exporter():
 def notebook_to_html(nb, title: str | None = None) -> str:
     """Render an executed notebook (``NotebookNode``, dict or path) as one offline HTML page.
 
-    ``title`` is the page title (default: the notebook's ``metadata.title``, else
-    "Báo cáo chỉ tiêu trực tuyến").
+    ``title`` is the page title (default: the notebook's ``metadata.title``, else the
+    ``page_title`` of :data:`chitieu_lib.labels.TEXT`).
     """
     if isinstance(nb, (str, Path)):
         nb = nbformat.read(str(nb), as_version=4)
     elif not isinstance(nb, nbformat.NotebookNode):
         nb = nbformat.from_dict(nb)
     nb = _reader_view(nb)
-    title = title or nb.metadata.get("title") or "Báo cáo chỉ tiêu trực tuyến"
+    title = title or nb.metadata.get("title") or labels.say("page_title")
     body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
     # nbconvert's English placeholder would be read aloud to a Vietnamese reader.
-    body = body.replace('alt="No description has been provided for this image"', 'alt="Biểu đồ"')
+    alt = escape(labels.say("chart_alt"), quote=True)
+    body = body.replace('alt="No description has been provided for this image"', f'alt="{alt}"')
     return strip_external_urls(body)
 
 

@@ -6,15 +6,28 @@ Sentences about a decision are templates here; their facts (number, date, issuer
 window, targets) come from the decision's file (:mod:`chitieu_lib.decision`),
 never from this module.
 
+The report's sentences and fragments are templates in :data:`TEXT`, keyed by English ids,
+with named ``{placeholders}`` (``str.format``) that :func:`say` fills in. A template may hold
+inline markup (``<b>``, ``<i>``); the blocks around it (``<p>``, ``<h2>``) and any escaping of
+the values stay with the code that writes the page. Table headings are :data:`COLUMNS` (and
+:data:`SUMMARY_COLUMNS` for the table ``chitieu rates`` prints), chart texts :data:`CHART`,
+the backtest's words :data:`BACKTEST_METHODS`, :data:`BACKTEST_COLUMNS`, :data:`BACKTEST_CHART`.
+
+This module imports nothing from the kit, so every other module may use it.
+
 >>> level_label("district"), status_label("on_track"), channel_label("postal")
 ('UBND cấp huyện', 'Đúng hướng', 'Bưu chính')
 >>> reason_label("duplicate")
 'Trùng mã hồ sơ (giữ dòng đầu tiên)'
+>>> say("points", value="+5,2")
+'+5,2 điểm %'
 """
 
 from __future__ import annotations
 
-from .vi import _isna
+import string
+
+import pandas as pd
 
 # Levels of government, as a report names them; ``short`` for narrow tables (chitieu rates),
 # ``form`` for the group rows of a Biểu 06 statistics form.
@@ -165,6 +178,243 @@ CHART = {
 }
 
 
+# The table ``chitieu rates`` prints (narrower headings than COLUMNS) and its met column.
+SUMMARY_COLUMNS = {"code": "Mã", "unit": "Đơn vị", "level": "Cấp", "target": "Chỉ tiêu", "online": "Trực tuyến",
+                   "total": "Tổng", "rate": "Tỷ lệ", "met": "Đánh giá"}
+MET_WORDS = {True: "Đạt", False: "Chưa đạt"}
+
+# The report's sentences and fragments, by where they appear. Facts about the decision (number,
+# date, issuer, window, grace days, year, articles) are placeholders the code fills from the
+# Decision object; values arrive formatted (chitieu_lib.vi) and, in HTML, escaped.
+TEXT = {
+    # -- the decision and its letters, as sentences cite them (report/text.py)
+    "decision_ref": "Quyết định số {number} ngày {date} của {issuer}",
+    "letter_ref": "Công văn số {number} ngày {date} của {issuer}",
+    # {article}: the window's article and "; ", or nothing when the decision names none
+    "window": ("từ {start} đến {end} ({article}thủ tục công bố mới trong năm được tính sau {grace_days} ngày "
+               "kể từ ngày quyết định công bố có hiệu lực; thủ tục không còn được công bố năm {year} được tính "
+               "đến ngày danh mục năm {year} có hiệu lực)"),
+
+    # -- report title and opening paragraph (by kind of report)
+    "title_unit": "Báo cáo tỷ lệ hồ sơ trực tuyến mức độ 3, 4 năm {year} của một đơn vị",
+    "title_district": "Báo cáo cấp huyện: tỷ lệ hồ sơ trực tuyến mức độ 3, 4 năm {year}",
+    "title_province": "Tổng quan toàn tỉnh: tỷ lệ hồ sơ trực tuyến mức độ 3, 4 năm {year}",
+    "intro_unit": ("Báo cáo theo dõi việc thực hiện chỉ tiêu giao tại {decision}: tỷ lệ hồ sơ được tiếp nhận, "
+                   "giải quyết trực tuyến mức độ 3, 4 đến nay, dự báo đến cuối kỳ và những việc cần làm để đạt "
+                   "chỉ tiêu."),
+    "intro_district": ("Kết quả của UBND huyện và của từng xã, thị trấn theo chỉ tiêu giao tại {decision} — tài "
+                       "liệu cho các buổi giao ban về tình hình tiếp nhận, giải quyết hồ sơ trực tuyến."),
+    # {article}: the article of the targets and a space, or nothing
+    "intro_province": ("Mọi đơn vị được giao chỉ tiêu tại {article}{decision}, theo từng nhóm chỉ tiêu, được xếp "
+                       "hạng theo tỷ lệ trực tuyến đến nay."),
+    "letter_basis": "<b>Căn cứ:</b> {letter} ({subject}).",
+    "letter_meetings": "Báo cáo phục vụ các buổi giao ban chuyên đề mà mục {item} của công văn yêu cầu:",
+    "nav_index": "Danh mục báo cáo",
+    "nav_district": "Báo cáo của huyện",
+
+    # -- report header (one unit; the province overview)
+    "header_unit": "<b>Đơn vị:</b> {name} (mã {code}; {level})",
+    "header_target": ("<b>Chỉ tiêu:</b> tối thiểu {target} hồ sơ được tiếp nhận, giải quyết trực tuyến mức độ 3, "
+                      "4 — {clause} {decision}."),
+    "header_window": "<b>Thời gian tính:</b> {window}.",
+    "header_as_of": "<b>Số liệu tính đến:</b> {as_of}.",
+    "header_basis": "<b>Căn cứ:</b> {decision}.",
+    "header_basis_groups": "<b>Căn cứ:</b> {decision}, {article} (chỉ tiêu theo nhóm).",
+    "header_as_of_units": "<b>Số liệu tính đến:</b> {as_of}; {units} đơn vị được giao chỉ tiêu.",
+    # the data source line (header, footer, index page), its parts joined by "; "
+    "source": "Nguồn số liệu: {source}",
+    "source_unnamed": "Nguồn số liệu: kho dữ liệu đã xử lý",
+    "source_data_date": "số liệu đến ngày {date}",
+    "source_rows": "{rows} dòng hồ sơ",
+    "source_processed": "xử lý ngày {date}",
+
+    # -- as-of warnings (chitieu_lib.windows), shown beside the figures, and how they are shown
+    "as_of_outside": "Ngày tính đến {as_of} nằm ngoài thời gian tính của Quyết định {number} ({start} – {end}): "
+                     "{effect}.",
+    "as_of_before": "chưa có hồ sơ nào được tính",
+    "as_of_after": "hồ sơ chỉ được tính đến hết ngày {end}",
+    "warning": "Cảnh báo: {warning}",
+    "warning_html": "<b>Cảnh báo:</b> {warning}",
+
+    # -- headline card (the boxes under the header)
+    "kpi_rate": "Tỷ lệ trực tuyến đến nay",
+    "kpi_target": "Chỉ tiêu giao",
+    "kpi_counts": "Hồ sơ trực tuyến / tổng số",
+    "kpi_gap": "Hồ sơ trực tuyến còn thiếu so với chỉ tiêu tính đến nay",
+    "kpi_projected": "Dự báo tỷ lệ cuối kỳ ({end})",
+    "kpi_range": "Khoảng dự báo",
+    "kpi_p_meet": "Xác suất đạt chỉ tiêu",
+    "kpi_status": "Đánh giá",
+
+    # -- pace paragraph
+    "pace_no_data": "Chưa có hồ sơ nào được tính trong kỳ; chưa thể tính nhịp độ cần thiết.",
+    "pace_met": ("Nếu giữ được nhịp và xu hướng hiện nay, đơn vị sẽ đạt chỉ tiêu {target} mà không cần thêm hồ "
+                 "sơ trực tuyến nào ngoài dự kiến; điều kiện là tỷ lệ trực tuyến trên số hồ sơ còn lại đến {end} "
+                 "không thấp hơn {required}."),
+    "pace_needed": ("Để đạt chỉ tiêu {target} vào ngày {end}, từ nay đơn vị cần tỷ lệ trực tuyến <b>{required}</b> "
+                    "trên số hồ sơ còn lại, tức là thêm khoảng <b>{per_week} hồ sơ trực tuyến mỗi tuần</b> so với "
+                    "nhịp hiện tại, trong {weeks} tuần còn lại (tổng cộng {extra} hồ sơ trực tuyến cần thêm ngoài "
+                    "nhịp hiện tại đến {end}; con số này khác với số hồ sơ còn thiếu tính đến nay ở trên, vì tính "
+                    "cả những hồ sơ sẽ tiếp nhận từ nay đến cuối kỳ)."),
+
+    # -- track-record line (how far off the projection has been, on simulated years)
+    "track_record": "<i>Độ tin cậy của dự báo: {text}</i>",
+    "track_record_sentence": ("Trên các năm mô phỏng (không phải số liệu thật), dự báo lập ngày {as_of} cho đơn "
+                              "vị {level} lệch trung bình {mae} điểm phần trăm so với tỷ lệ cuối kỳ; khoảng dự "
+                              "báo 80% chứa tỷ lệ cuối kỳ ở {coverage}% số lượt."),
+
+    # -- footer
+    "footer_as_of": "Số liệu tính đến hết ngày {as_of}. Căn cứ: {basis}.",
+    "footer_tool": "Báo cáo được tạo tự động bằng bộ công cụ chitieu.",
+
+    # -- tables shown in a report (captions; report/display.py, report/tables.py)
+    "table_plain": "[bảng {name}: {rows} dòng]",
+    "no_phong": "Số liệu của đơn vị không ghi phòng, bộ phận xử lý hồ sơ.",
+    "phong_caption": "Tỷ lệ trực tuyến và đóng góp của từng phòng, bộ phận",
+    "phong_name": "Phòng {name}",
+    "ranking_caption": "Xếp hạng — {clause}",
+
+    # -- change section (--since) and last year (--previous); report/changes.py
+    "points": "{value} điểm %",
+    "changes_since": "Thay đổi từ ngày {since}",
+    "changes_period": "từ {since} đến {as_of}",
+    "changes_summary": ("Tỷ lệ trực tuyến: {rate_then} → <b>{rate_now}</b> ({rate_change}). Trong khoảng này đơn "
+                        "vị tiếp nhận {total} hồ sơ, trong đó {online} hồ sơ trực tuyến ({share}). Dự báo cuối "
+                        "kỳ: {projected_then} → {projected_now} ({projected_change}); xác suất đạt chỉ tiêu thay "
+                        "đổi {p_meet_change}. Đánh giá: {status_then} → <b>{status_now}</b>."),
+    "changes_moved": "{count} đơn vị thay đổi đánh giá {period}.",
+    "changes_none_moved": "Không đơn vị nào thay đổi đánh giá {period}.",
+    "changes_moved_caption": "Các đơn vị thay đổi đánh giá ({period})",
+    "changes_communes_caption": "Thay đổi của các xã, thị trấn ({period})",
+    "changes_phong_caption": "Thay đổi của các phòng, bộ phận ({period})",
+    "previous_no_data": "<b>Năm trước ({decision}):</b> đơn vị không có số liệu năm trước.",
+    "previous_result": ("<b>Năm trước ({decision}):</b> tỷ lệ cuối kỳ {rate} ({online} / {total} hồ sơ) so với chỉ "
+                        "tiêu {target} — {verdict}. Năm nay: chỉ tiêu {target_now}, tỷ lệ đến nay {rate_now}."),
+    "previous_met": "đạt",
+    "previous_not_met": "không đạt",
+    "previous_heading": "So với năm trước",
+    "previous_basis": "Năm trước: {decision}.",
+    "previous_caption": "Tỷ lệ cuối năm trước và tỷ lệ năm nay đến nay",
+
+    # -- cross-checks printed under a report (report/checks.py)
+    "check_all": "Kiểm tra toàn bộ: {units} đơn vị",
+    "check_unit": "Kiểm tra đơn vị {code}: {units} đơn vị",
+    "check_counts": "- trực tuyến, tổng số khớp với đếm lại từng hồ sơ: {result}",
+    "check_rate": "- tỷ lệ = trực tuyến / tổng số: {result}",
+    "check_months": "- cộng các tháng = cả kỳ: {result}",
+    "check_rows": "- mọi dòng được tính hoặc có lý do loại: {result}",
+    "check_target": "- chỉ tiêu ({article}): {target}",
+    "check_target_plain": "- chỉ tiêu: {target}",
+    "check_ok": "đúng",
+    "check_wrong": "SAI",
+
+    # -- index page of a batch (render/index.py; render/plan.py names the province's report)
+    "index_title": "Báo cáo chỉ tiêu hồ sơ trực tuyến mức độ 3, 4 năm {year}",
+    "index_page_title": "{title} — danh mục",
+    "index_basis": "Theo {decision}. Số liệu tính đến ngày\n<b>{as_of}</b>. {source}",
+    # {failures}: a space and index_failures, or nothing
+    "index_summary": ("{reports} báo cáo, {made} đã tạo.{failures} Bấm vào tiêu đề cột để sắp xếp.\n"
+                      "Mỗi báo cáo có kèm các bảng số liệu dạng Excel (.xlsx) và CSV cùng thư mục."),
+    "index_failures": "{failed} (dòng tô đỏ, có ghi lý do).",
+    "index_failed_count": "{count} báo cáo lỗi",
+    "index_made": "Tạo lúc {time} bằng bộ công cụ chitieu.",
+    "index_open": "Xem báo cáo",
+    "index_failed": "Lỗi khi tạo báo cáo",
+    "index_no_reason": "không rõ lý do",
+    "filter_level": "Cấp",
+    "filter_district": "Huyện",
+    "filter_all": "Tất cả",
+    "filter_name": "Tìm theo tên hoặc mã",
+    "filter_example": "vd. Vạn Thắng",
+    "filter_shown": "Đang hiện {count} báo cáo.",
+    "province_report": "Toàn {province}",
+
+    # -- HTML page (html.py) and PDF page header and footer (pdf.py)
+    "page_title": "Báo cáo chỉ tiêu trực tuyến",
+    "chart_alt": "Biểu đồ",
+    "pdf_as_of": "Số liệu đến ngày {as_of}",
+    "pdf_page": "Trang {page} / {pages}",
+
+    # -- the summary `chitieu rates` prints (commands/rates.py); also "written" for every command
+    "rates_heading": "Tỷ lệ hồ sơ trực tuyến theo Quyết định {decision}, tính đến ngày {as_of}",
+    "rates_none": "(không có hồ sơ nào được tính)",
+    "rates_met": ("{met}/{with_data} đơn vị có hồ sơ đạt chỉ tiêu; {without_data}/{units} đơn vị được giao chỉ "
+                  "tiêu chưa có hồ sơ nào được tính."),
+    "rates_accounting": "Kiểm đếm {rows} dòng hồ sơ đọc vào:",
+    "rates_example": "(vd. {rows})",
+    "rates_skipped_file": "{file}: bỏ qua (không phải tệp danh sách hồ sơ)",
+    "rates_encoding": "bảng mã {encoding}",
+    "rates_personal_dropped": "đã bỏ cột dữ liệu cá nhân: {columns}",
+    "rates_unrecognised_dropped": "bỏ qua cột: {columns}",
+    "rates_blank_rows": "bỏ {rows} dòng trống",
+    "written": "Đã ghi: {files}",
+    # inputs named twice (chitieu_lib.paths), printed as warnings
+    "given_again": "{path}: được nêu nhiều lần, chỉ đọc một lần",
+    "inside_given_folder": "{path}: nằm trong thư mục {folder} cũng được nêu, chỉ đọc một lần",
+
+    # -- backtest printout (commands/backtest.py, backtest.py; the projection work moves its words here)
+    "backtest_title": "Kiểm định lùi (rolling-origin): ngày dự báo {first} … {last}, so với tỷ lệ cuối kỳ thực tế",
+    "backtest_by_date": "MAE theo ngày dự báo:",
+    "backtest_worlds_title": ("Kiểm định lùi trên các năm MÔ PHỎNG (SIMULATED): mô hình, hai quy tắc đơn giản "
+                              "và oracle"),
+    "backtest_whole_year": "Cả năm (mọi ngày dự báo):",
+    "backtest_goal": ("Mục tiêu (issue 13): MAE÷ ≤ {mae}, Brier÷ ≤ {brier}, phủ 80% trong [{low}; {high}], không "
+                      "ngày nào dưới {worst}:"),
+    "backtest_goal_line": ("{world:<14} {verdict:<9} MAE÷ {mae}, Brier÷ {brier}, phủ {coverage}, ngày thấp nhất "
+                           "{worst}"),
+    "backtest_met": "ĐẠT",
+    "backtest_not_met": "CHƯA ĐẠT",
+    "backtest_progress": "{world} năm {seed} ngày {as_of}",
+}
+
+# The backtest's methods and the headings of its printed tables (commands/backtest.py).
+BACKTEST_METHODS = {"model": "mô hình (projection)", "carry": "giữ tỷ lệ lũy kế (carry)",
+                    "last3": "tỷ lệ 3 tháng gần nhất (last3)"}
+BACKTEST_COLUMNS = {"method": "phương pháp", "n": "số lượt", "coverage80": "phủ 80%", "date": "ngày",
+                    "world": "thế giới", "whole_year": "cả năm", "mae_all": "MAE: mô hình / carry / last3 / oracle",
+                    "brier_all": "Brier: mô hình / carry / last3 / oracle", "coverage_pair": "phủ 80%: mh / oracle"}
+# The backtest's calibration chart (backtest.py:calibration_plot).
+BACKTEST_CHART = {
+    "perfect": "hiệu chỉnh hoàn hảo",
+    "model": "mô hình (cỡ điểm: số lượt)",
+    "p_meet_axis": "Khả năng đạt dự báo (p_meet)",
+    "observed_axis": "Tỷ lệ thực tế đạt chỉ tiêu",
+    "reliability_title": "Độ tin cậy của khả năng đạt",
+    "expected_band": "vùng mong đợi 75–85%",
+    "date_axis": "Ngày dự báo ({year})",
+    "coverage_axis": "Tỷ lệ tỷ lệ cuối kỳ nằm trong khoảng 80%",
+    "coverage_title": "Độ phủ của khoảng dự báo 80%",
+}
+
+
+def say(key: str, **fields) -> str:
+    """The Vietnamese sentence ``key`` of :data:`TEXT` with its ``{fields}`` filled in.
+
+    >>> say("decision_ref", number="12/QĐ-UBND", date="02/01/2020", issuer="UBND tỉnh X")
+    'Quyết định số 12/QĐ-UBND ngày 02/01/2020 của UBND tỉnh X'
+    >>> say("kpi_status")
+    'Đánh giá'
+    """
+    return TEXT[key].format(**fields)
+
+
+def fields(key: str) -> set[str]:
+    """The placeholders of the template ``key`` (what :func:`say` must be given).
+
+    >>> sorted(fields("letter_ref"))
+    ['date', 'issuer', 'number']
+    """
+    return {name for _, name, _, _ in string.Formatter().parse(TEXT[key]) if name}
+
+
+def _blank(x) -> bool:
+    """None, NaN or NA (a scalar pandas calls missing)."""
+    try:
+        return x is None or bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
 def level_label(level, short: bool = False) -> str:
     """The reader's word for a level key (unknown keys pass through)."""
     table = LEVELS_SHORT if short else LEVELS
@@ -181,7 +431,7 @@ def status_key(status) -> str:
     >>> status_key("Khó đạt"), status_key("at_risk"), status_key(None), status_key("")
     ('off_track', 'at_risk', 'no_data', 'no_data')
     """
-    if _isna(status) or str(status).strip() == "":
+    if _blank(status) or str(status).strip() == "":
         return "no_data"
     key = str(status).strip()
     if key in STATUSES:

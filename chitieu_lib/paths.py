@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from . import labels
 from .errors import InputError
 
 
@@ -153,11 +154,11 @@ def given_twice(paths: Iterable, extensions: Iterable[str]) -> tuple[list, list[
     for p in _flatten(paths):
         path = resolve(p)
         if any(_same(path, s) for s in seen):
-            warnings.append(f"{p}: được nêu nhiều lần, chỉ đọc một lần")
+            warnings.append(labels.say("given_again", path=p))
             continue
         if path.suffix.lower() in extensions and not path.name.startswith((".", "~$")) \
                 and any(path.parent == f for f in folders):
-            warnings.append(f"{p}: nằm trong thư mục {path.parent} cũng được nêu, chỉ đọc một lần")
+            warnings.append(labels.say("inside_given_folder", path=p, folder=path.parent))
             continue
         seen.append(path)
         if path.is_dir():
@@ -167,5 +168,5 @@ def given_twice(paths: Iterable, extensions: Iterable[str]) -> tuple[list, list[
     again = [p for p in kept if not resolve(p).is_dir() and resolve(p).parent in folders
              and resolve(p).suffix.lower() in extensions]
     for p in again:
-        warnings.append(f"{p}: nằm trong thư mục {resolve(p).parent} cũng được nêu, chỉ đọc một lần")
+        warnings.append(labels.say("inside_given_folder", path=p, folder=resolve(p).parent))
     return [p for p in kept if p not in again], warnings

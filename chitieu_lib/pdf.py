@@ -14,6 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
+from . import labels
 from .atomic import staged
 from .errors import InputError
 from .vi import fmt_date
@@ -36,12 +37,14 @@ def header_template(unit: str, as_of) -> str:
     """The heading block of each page: the unit on the left, the as-of date on the right."""
     return ('<div style="font-family: DejaVu Sans, sans-serif; font-size: 8px; width: 100%; margin: 0 12mm; '
             'display: flex; justify-content: space-between; color: #5b6775;">'
-            f'<span>{html.escape(unit)}</span><span>Số liệu đến ngày {fmt_date(as_of)}</span></div>')
+            f'<span>{html.escape(unit)}</span><span>{labels.say("pdf_as_of", as_of=fmt_date(as_of))}</span></div>')
 
 
 FOOTER_TEMPLATE = ('<div style="font-family: DejaVu Sans, sans-serif; font-size: 8px; width: 100%; '
-                   'text-align: center; color: #5b6775;">Trang <span class="pageNumber"></span> / '
-                   '<span class="totalPages"></span></div>')
+                   'text-align: center; color: #5b6775;">'
+                   + labels.say("pdf_page", page='<span class="pageNumber"></span>',
+                                pages='<span class="totalPages"></span>')
+                   + '</div>')
 
 
 def print_pdfs(pages: list[tuple[Path, str]], as_of, log=print, browser=None) -> list[Path]:

@@ -14,6 +14,8 @@ import math
 
 import pandas as pd
 
+from . import labels
+
 DASH = "—"
 
 
@@ -67,7 +69,7 @@ def fmt_points(x, decimals: int = 1) -> str:
     if _isna(x):
         return DASH
     sign = "+" if float(x) > 0 else ""
-    return f"{sign}{fmt_num(float(x) * 100, decimals)} điểm %"
+    return labels.say("points", value=f"{sign}{fmt_num(float(x) * 100, decimals)}")
 
 
 def fmt_date(x) -> str:

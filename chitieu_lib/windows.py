@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import contracts
+from . import contracts, labels
 from .contracts import USER_CATALOG, check_file
 from .decision import Decision, load_decision
 from .errors import InputError
@@ -122,7 +122,7 @@ def as_of_warnings(as_of: dt.date | str | None, decision) -> list[str]:
     start, end = decision.window_start, decision.window_end
     if start <= day <= end:
         return []
-    where = (f"thời gian tính của Quyết định {decision.number} ({start:%d/%m/%Y} – {end:%d/%m/%Y})")
-    effect = ("chưa có hồ sơ nào được tính" if day < start
-              else f"hồ sơ chỉ được tính đến hết ngày {end:%d/%m/%Y}")
-    return [f"Ngày tính đến {day:%d/%m/%Y} nằm ngoài {where}: {effect}."]
+    effect = (labels.say("as_of_before") if day < start
+              else labels.say("as_of_after", end=f"{end:%d/%m/%Y}"))
+    return [labels.say("as_of_outside", as_of=f"{day:%d/%m/%Y}", number=decision.number,
+                       start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}", effect=effect)]

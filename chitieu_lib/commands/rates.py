@@ -24,11 +24,12 @@ from ..atomic import write_all
 from ..errors import InputError
 from ..paths import given_twice
 from ..sheets import csv_writer
-from ..vi import fmt_date, fmt_pct
+from ..vi import DASH, fmt_date, fmt_pct
 from .common import as_of_warnings, guard, list_flag, warn
 from .formats import add_format_flags, format_options
 
 LEVEL_LABELS = labels.LEVELS_SHORT
+HEAD = labels.SUMMARY_COLUMNS
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -125,48 +126,58 @@ def render_table(rates, account) -> str:
 
     with_data = rates[rates["total"] > 0]
     table = pd.DataFrame({
-        "Mã": with_data["unit_code"],
-        "Đơn vị": with_data["unit_name"],
-        "Cấp": with_data["level"].map(LEVEL_LABELS),
-        "Chỉ tiêu": with_data["target"].map(fmt_pct),
-        "Trực tuyến": with_data["online"],
-        "Tổng": with_data["total"],
-        "Tỷ lệ": with_data["rate"].map(fmt_pct),
-        "Đánh giá": with_data["met"].map({True: "Đạt", False: "Chưa đạt"}).fillna("—"),
+        HEAD["code"]: with_data["unit_code"],
+        HEAD["unit"]: with_data["unit_name"],
+        HEAD["level"]: with_data["level"].map(LEVEL_LABELS),
+        HEAD["target"]: with_data["target"].map(fmt_pct),
+        HEAD["online"]: with_data["online"],
+        HEAD["total"]: with_data["total"],
+        HEAD["rate"]: with_data["rate"].map(fmt_pct),
+        HEAD["met"]: with_data["met"].map(labels.MET_WORDS).fillna(DASH),
     })
     lines = []
     if rates.attrs.get("synthetic"):
         lines.append(labels.SYNTHETIC_NOTE_TEXT)
-    lines += [f"Cảnh báo: {w}" for w in rates.attrs.get("warnings", [])]
-    lines += [f"Tỷ lệ hồ sơ trực tuyến theo Quyết định {rates.attrs.get('decision', '')}, "
-              f"tính đến ngày {fmt_date(rates.attrs.get('as_of'))}", ""]
-    lines.append(table.to_string(index=False) if len(table) else "(không có hồ sơ nào được tính)")
+    lines += [labels.say("warning", warning=w) for w in rates.attrs.get("warnings", [])]
+    lines += [labels.say("rates_heading", decision=rates.attrs.get("decision", ""),
+                         as_of=fmt_date(rates.attrs.get("as_of"))), ""]
+    lines.append(table.to_string(index=False) if len(table) else labels.say("rates_none"))
     met = int(with_data["met"].fillna(False).sum())
-    lines += ["", f"{met}/{len(with_data)} đơn vị có hồ sơ đạt chỉ tiêu; "
-                  f"{len(rates) - len(with_data)}/{len(rates)} đơn vị được giao chỉ tiêu chưa có hồ sơ "
-                  "nào được tính.", "",
-              f"Kiểm đếm {int(account['rows'].sum())} dòng hồ sơ đọc vào:"]
+    lines += ["", labels.say("rates_met", met=met, with_data=len(with_data),
+                             without_data=len(rates) - len(with_data), units=len(rates)), "",
+              labels.say("rates_accounting", rows=int(account["rows"].sum()))]
+    lines += _accounting_lines(account, REASON_LABELS)
+    lines += _ingest_lines(account.attrs.get("ingest", {}))
+    return "\n".join(lines)
+
+
+def _accounting_lines(account, reason_labels: dict) -> list[str]:
+    """One line per reason with rows (and counted): key, rows, words, a few example rows."""
+    lines = []
     for rec in account.to_dict("records"):
         if rec["rows"] or rec["reason"] == "counted":
             shown = "; ".join(rec["example_rows"].split("; ")[:3])
-            example = f"  (vd. {shown})" if rec["reason"] != "counted" and shown else ""
-            lines.append(f"  {rec['reason']:<17} {rec['rows']:>9}  {REASON_LABELS[rec['reason']]}{example}")
-    ingest = account.attrs.get("ingest", {})
-    for skipped in ingest.get("skipped_files", []):
-        lines.append(f"{skipped}: bỏ qua (không phải tệp danh sách hồ sơ)")
+            example = "  " + labels.say("rates_example", rows=shown) if rec["reason"] != "counted" and shown else ""
+            lines.append(f"  {rec['reason']:<17} {rec['rows']:>9}  {reason_labels[rec['reason']]}{example}")
+    return lines
+
+
+def _ingest_lines(ingest: dict) -> list[str]:
+    """What reading each file did: skipped files, encodings, dropped columns, blank rows."""
+    lines = [labels.say("rates_skipped_file", file=skipped) for skipped in ingest.get("skipped_files", [])]
     for meta in ingest.get("files", []):
         notes = []
         if meta.get("encoding") not in (None, "utf8"):
-            notes.append(f"bảng mã {meta['encoding']}")
+            notes.append(labels.say("rates_encoding", encoding=meta["encoding"]))
         if meta.get("personal_data_dropped"):
-            notes.append("đã bỏ cột dữ liệu cá nhân: " + ", ".join(meta["personal_data_dropped"]))
+            notes.append(labels.say("rates_personal_dropped", columns=", ".join(meta["personal_data_dropped"])))
         if meta.get("unrecognised_dropped"):
-            notes.append("bỏ qua cột: " + ", ".join(meta["unrecognised_dropped"]))
+            notes.append(labels.say("rates_unrecognised_dropped", columns=", ".join(meta["unrecognised_dropped"])))
         if meta.get("blank_rows_skipped"):
-            notes.append(f"bỏ {meta['blank_rows_skipped']} dòng trống")
+            notes.append(labels.say("rates_blank_rows", rows=meta["blank_rows_skipped"]))
         if notes:
             lines.append(f"{meta['file']}: " + "; ".join(notes))
-    return "\n".join(lines)
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
@@ -186,5 +197,5 @@ def run(args: argparse.Namespace) -> int:
     _write_atomically(outputs)
     print(render_table(rates, account))
     written = ", ".join(str(p) for _, p in outputs)
-    print(f"\nĐã ghi: {written}")
+    print("\n" + labels.say("written", files=written))
     return 0

@@ -135,11 +135,11 @@ def index_html(rows: list[dict], *, as_of, manifest: dict, failures: int, decisi
     for i, r in enumerate(ordered):
         kind = labels.status_key(r["status"])
         if r["ok"]:
-            link = f'<a href="{html.escape(r["link"], quote=True)}">Xem báo cáo</a>'
+            link = f'<a href="{html.escape(r["link"], quote=True)}">{labels.say("index_open")}</a>'
             run_cell = _td(link, 0)
         else:
             why = html.escape(_short_error(r["error"]))
-            run_cell = _td(f'<b>Lỗi khi tạo báo cáo</b><div class="error">{why}</div>', 1)
+            run_cell = _td(f'<b>{labels.say("index_failed")}</b><div class="error">{why}</div>', 1)
         counts = (f"{report.fmt_int(r['online'])} / {report.fmt_int(r['total'])}"
                   if r["total"] is not None and not report._isna(r["total"]) else report.DASH)
         added = ""
@@ -170,27 +170,30 @@ def index_html(rows: list[dict], *, as_of, manifest: dict, failures: int, decisi
     n_ok = sum(r["ok"] for r in rows)
     synthetic = (f'<p class="synthetic">{report.SYNTHETIC_NOTE}</p>'
                  if report.is_synthetic(manifest) else "")
-    synthetic += "".join(f'<p class="synthetic">Cảnh báo: {html.escape(w)}</p>' for w in warnings)
-    failed_line = (f' <b class="status-off">{failures} báo cáo lỗi</b> (dòng tô đỏ, có ghi lý do).'
-                   if failures else "")
+    synthetic += "".join(f'<p class="synthetic">{labels.say("warning", warning=html.escape(w))}</p>'
+                         for w in warnings)
+    failed = f'<b class="status-off">{labels.say("index_failed_count", count=failures)}</b>'
+    failed_line = " " + labels.say("index_failures", failed=failed) if failures else ""
+    title = labels.say("index_title", year=decision.year)
+    basis = labels.say("index_basis", decision=html.escape(report.decision_ref(decision)),
+                       as_of=report.fmt_date(as_of), source=html.escape(report.data_source_text(manifest)))
+    made = labels.say("index_made", time=dt.datetime.now().strftime("%H:%M %d/%m/%Y"))
     return f"""<!DOCTYPE html>
 <html lang="vi">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Báo cáo chỉ tiêu hồ sơ trực tuyến mức độ 3, 4 năm {decision.year} — danh mục</title>
+<title>{labels.say("index_page_title", title=title)}</title>
 <style>{INDEX_CSS}</style></head>
 <body><main>
-<h1>Báo cáo chỉ tiêu hồ sơ trực tuyến mức độ 3, 4 năm {decision.year}</h1>
-<p>Theo {html.escape(report.decision_ref(decision))}. Số liệu tính đến ngày
-<b>{report.fmt_date(as_of)}</b>. {html.escape(report.data_source_text(manifest))}</p>
+<h1>{title}</h1>
+<p>{basis}</p>
 {synthetic}
-<p class="summary">{len(rows)} báo cáo, {n_ok} đã tạo.{failed_line} Bấm vào tiêu đề cột để sắp xếp.
-Mỗi báo cáo có kèm các bảng số liệu dạng Excel (.xlsx) và CSV cùng thư mục.</p>
+<p class="summary">{labels.say("index_summary", reports=len(rows), made=n_ok, failures=failed_line)}</p>
 {_filter_html(rows, names)}
 <table class="sortable"><thead><tr>{"".join(f"<th>{h}</th>" for h in head)}</tr></thead>
 <tbody>
 {chr(10).join(body)}
 </tbody></table>
-<p class="summary">Tạo lúc {dt.datetime.now().strftime("%H:%M %d/%m/%Y")} bằng bộ công cụ chitieu.</p>
+<p class="summary">{made}</p>
 </main>
 <script>{INDEX_SCRIPT}</script>
 </body></html>
@@ -208,16 +211,18 @@ def _filter_html(rows: list[dict], district_names: dict) -> str:
     districts = sorted({r.get("district_code") for r in rows if r.get("district_code")})
     district_opts = "".join(f'<option value="{html.escape(c, quote=True)}">'
                             f'{html.escape(district_names.get(c, c))}</option>' for c in districts)
-    return (f'<p class="filters"><label>Cấp <select id="f-level"><option value="">Tất cả</option>{level_opts}'
-            f'</select></label> <label>Huyện <select id="f-district"><option value="">Tất cả</option>'
-            f'{district_opts}</select></label> <label>Tìm theo tên hoặc mã <input id="f-name" type="search" '
-            f'placeholder="vd. Vạn Thắng"></label> <span class="summary">Đang hiện <b id="f-count">{len(rows)}'
-            '</b> báo cáo.</span></p>')
+    everything = f'<option value="">{labels.say("filter_all")}</option>'
+    example = html.escape(labels.say("filter_example"), quote=True)
+    shown = labels.say("filter_shown", count=f'<b id="f-count">{len(rows)}</b>')
+    return (f'<p class="filters"><label>{labels.say("filter_level")} <select id="f-level">{everything}{level_opts}'
+            f'</select></label> <label>{labels.say("filter_district")} <select id="f-district">{everything}'
+            f'{district_opts}</select></label> <label>{labels.say("filter_name")} <input id="f-name" '
+            f'type="search" placeholder="{example}"></label> <span class="summary">{shown}</span></p>')
 
 
 def _short_error(error: str | None, limit: int = 600) -> str:
     if not error:
-        return "không rõ lý do"
+        return labels.say("index_no_reason")
     text = str(error).strip()
     return text if len(text) <= limit else text[:limit] + " …"
 

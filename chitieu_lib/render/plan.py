@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import labels
 from ..decision import DEFAULT_DECISION, LEVELS, load_decision, load_units  # noqa: F401 (doctest)
 from ..engine import Job
 from ..errors import InputError
@@ -96,7 +97,7 @@ def plan(units: pd.DataFrame, *, decision, level="all", codes=None, as_of: str, 
         params = {"as_of": as_of, "processed_dir": processed_dir, **extra}
         name = f"{FOLDERS['province']}/{PROVINCE_NAME}"
         planned.append(Planned(_job(name, notebooks_dir / NOTEBOOK_OF["province"], params, out / name),
-                               "province", "", f"Toàn {decision.province}".strip()))
+                               "province", "", labels.say("province_report", province=decision.province).strip()))
     for u in chosen.itertuples(index=False):
         lvl = u.level
         key = "district_code" if lvl == "district" else "unit_code"

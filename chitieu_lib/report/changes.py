@@ -20,7 +20,7 @@ from ..labels import COLUMNS as C
 from ..ingest import apply_as_of
 from ..rates import rates_by, unit_rates
 from ..store import open_store, read_manifest
-from ..vi import fmt_date, fmt_int, fmt_pct
+from ..vi import DASH, fmt_date, fmt_int, fmt_pct
 from .display import show_html, show_table
 from .tables import table_html
 from .text import decision_ref
@@ -115,21 +115,23 @@ def agency_changes(then: View, now: View, unit_code: str) -> pd.DataFrame:
 
 
 def _heading(since) -> str:
-    return f"<h2>Thay đổi từ ngày {fmt_date(since)}</h2>"
+    return f"<h2>{labels.say('changes_since', since=fmt_date(since))}</h2>"
 
 
 def changes_summary_html(row: pd.Series) -> str:
     """One unit's changes in sentences (the figures of :func:`change_frame`)."""
     def pts(x) -> str:
-        return "—" if pd.isna(x) else ("+" if x > 0 else "") + f"{x * 100:.1f}".replace(".", ",") + " điểm %"
-    return (
-        f"<p>Tỷ lệ trực tuyến: {fmt_pct(row['rate_then'])} → <b>{fmt_pct(row['rate_now'])}</b> "
-        f"({pts(row['rate_change'])}). Trong khoảng này đơn vị tiếp nhận {fmt_int(row['total_between'])} "
-        f"hồ sơ, trong đó {fmt_int(row['online_between'])} hồ sơ trực tuyến "
-        f"({fmt_pct(row['share_between'])}). Dự báo cuối kỳ: {fmt_pct(row['projected_then'])} → "
-        f"{fmt_pct(row['projected_now'])} ({pts(row['projected_change'])}); xác suất đạt chỉ tiêu thay đổi "
-        f"{pts(row['p_meet_change'])}. Đánh giá: {labels.status_label(row['status_then'])} → "
-        f"<b>{labels.status_label(row['status_now'])}</b>.</p>")
+        if pd.isna(x):
+            return DASH
+        return labels.say("points", value=("+" if x > 0 else "") + f"{x * 100:.1f}".replace(".", ","))
+    text = labels.say(
+        "changes_summary", rate_then=fmt_pct(row["rate_then"]), rate_now=fmt_pct(row["rate_now"]),
+        rate_change=pts(row["rate_change"]), total=fmt_int(row["total_between"]),
+        online=fmt_int(row["online_between"]), share=fmt_pct(row["share_between"]),
+        projected_then=fmt_pct(row["projected_then"]), projected_now=fmt_pct(row["projected_now"]),
+        projected_change=pts(row["projected_change"]), p_meet_change=pts(row["p_meet_change"]),
+        status_then=labels.status_label(row["status_then"]), status_now=labels.status_label(row["status_now"]))
+    return f"<p>{text}</p>"
 
 
 def show_changes(store, view: View, since: str, unit_code: str | None = None, kind: str = "unit") -> None:
@@ -144,15 +146,15 @@ def show_changes(store, view: View, since: str, unit_code: str | None = None, ki
     codes = view.units["unit_code"].tolist()
     then = build_view(store, codes, since_ts)
     changes = change_frame(then, view)
-    caption = f"từ {fmt_date(since_ts)} đến {fmt_date(view.as_of)}"
+    period = labels.say("changes_period", since=fmt_date(since_ts), as_of=fmt_date(view.as_of))
     if kind == "province":
         moved = changes[changes["status_then"] != changes["status_now"]]
-        intro = (f"<p>{len(moved)} đơn vị thay đổi đánh giá {caption}.</p>" if len(moved)
-                 else f"<p>Không đơn vị nào thay đổi đánh giá {caption}.</p>")
-        show_html(_heading(since_ts) + intro)
+        intro = (labels.say("changes_moved", count=len(moved), period=period) if len(moved)
+                 else labels.say("changes_none_moved", period=period))
+        show_html(_heading(since_ts) + f"<p>{intro}</p>")
         if len(moved):
             show_table(change_table(moved, ranks=False), "thay_doi_danh_gia",
-                       f"Các đơn vị thay đổi đánh giá ({caption})")
+                       labels.say("changes_moved_caption", period=period))
         return
     own = changes[changes["unit_code"] == str(unit_code)]
     show_html(_heading(since_ts) + (changes_summary_html(own.iloc[0]) if len(own) else ""))
@@ -161,10 +163,10 @@ def show_changes(store, view: View, since: str, unit_code: str | None = None, ki
         if len(communes):
             # ranks among the communes only, as the league table ranks them
             sub = change_frame(then, view, communes["unit_code"])
-            show_table(change_table(sub), "thay_doi_xa", f"Thay đổi của các xã, thị trấn ({caption})")
+            show_table(change_table(sub), "thay_doi_xa", labels.say("changes_communes_caption", period=period))
         phong = agency_changes(then, view, unit_code)
         if len(phong) > 1 or (len(phong) == 1 and phong[C["agency"]].iloc[0] != labels.NO_AGENCY):
-            show_table(phong, "thay_doi_phong", f"Thay đổi của các phòng, bộ phận ({caption})")
+            show_table(phong, "thay_doi_phong", labels.say("changes_phong_caption", period=period))
 
 
 # --------------------------------------------------------------------------- last year
@@ -195,14 +197,15 @@ def previous_year_html(previous_dir: str, row: pd.Series) -> str:
     if not previous_dir:
         return ""
     d, rates = previous_year(previous_dir, [row.name])
-    head = f"<p><b>Năm trước ({html.escape(decision_ref(d))}):</b> "
+    ref = html.escape(decision_ref(d))
     if rates.empty or pd.isna(rates["rate"].iloc[0]):
-        return head + "đơn vị không có số liệu năm trước.</p>"
+        return f"<p>{labels.say('previous_no_data', decision=ref)}</p>"
     r = rates.iloc[0]
-    verdict = "đạt" if bool(r["met"]) else "không đạt"
-    return (head + f"tỷ lệ cuối kỳ {fmt_pct(r['rate'])} ({fmt_int(r['online'])} / {fmt_int(r['total'])} hồ sơ) "
-            f"so với chỉ tiêu {fmt_pct(r['target'], 0)} — {verdict}. Năm nay: chỉ tiêu "
-            f"{fmt_pct(row.get('target'), 0)}, tỷ lệ đến nay {fmt_pct(row.get('rate'))}.</p>")
+    verdict = labels.say("previous_met") if bool(r["met"]) else labels.say("previous_not_met")
+    text = labels.say("previous_result", decision=ref, rate=fmt_pct(r["rate"]), online=fmt_int(r["online"]),
+                      total=fmt_int(r["total"]), target=fmt_pct(r["target"], 0), verdict=verdict,
+                      target_now=fmt_pct(row.get("target"), 0), rate_now=fmt_pct(row.get("rate")))
+    return f"<p>{text}</p>"
 
 
 def previous_year_table_html(previous_dir: str, view: View) -> str:
@@ -215,5 +218,6 @@ def previous_year_table_html(previous_dir: str, view: View) -> str:
     table = pd.DataFrame({C["code"]: m["unit_code"], C["unit"]: m["unit_name"],
                           C["target_previous"]: m["target_prev"], C["rate_previous"]: m["rate_prev"],
                           C["target"]: m["target"], C["rate"]: m["rate"]})
-    return (f"<h2>So với năm trước</h2><p>Năm trước: {html.escape(decision_ref(d))}.</p>"
-            + table_html(table, "Tỷ lệ cuối năm trước và tỷ lệ năm nay đến nay"))
+    return (f"<h2>{labels.say('previous_heading')}</h2>"
+            f"<p>{labels.say('previous_basis', decision=html.escape(decision_ref(d)))}</p>"
+            + table_html(table, labels.say("previous_caption")))

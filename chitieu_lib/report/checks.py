@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import labels
 from ..labels import COLUMNS as C
 from ..vi import fmt_pct
 from .tables import quality_table, recount
@@ -25,11 +26,20 @@ def print_checks(view: View, unit_code: str | None = None) -> None:
     same_months = int(months["total"].sum()) == int(rates["total"].sum())
     quality = quality_table(view, unit_code)
     all_rows = int(quality[C["rows"]].sum()) == len(d)
-    word = {True: "đúng", False: "SAI"}
-    print(f"Kiểm tra {'đơn vị ' + str(unit_code) if unit_code else 'toàn bộ'}: {len(rates)} đơn vị")
-    print(f"- trực tuyến, tổng số khớp với đếm lại từng hồ sơ: {word[bool(same_counts)]}")
-    print(f"- tỷ lệ = trực tuyến / tổng số: {word[same_rate]}")
-    print(f"- cộng các tháng = cả kỳ: {word[same_months]}")
-    print(f"- mọi dòng được tính hoặc có lý do loại: {word[all_rows]}")
+    word = {True: labels.say("check_ok"), False: labels.say("check_wrong")}
+    print(labels.say("check_unit", code=unit_code, units=len(rates)) if unit_code
+          else labels.say("check_all", units=len(rates)))
+    print(labels.say("check_counts", result=word[bool(same_counts)]))
+    print(labels.say("check_rate", result=word[same_rate]))
+    print(labels.say("check_months", result=word[same_months]))
+    print(labels.say("check_rows", result=word[all_rows]))
     if unit_code is not None:
-        print(f"- chỉ tiêu (Điều 1): {fmt_pct(rates['target'].iloc[0], 0)}")
+        print(_target_line(view.decision, rates["target"].iloc[0]))
+
+
+def _target_line(decision, target) -> str:
+    """The unit's target, citing the article that sets the targets when the decision has one."""
+    article = decision.targets_article
+    if article:
+        return labels.say("check_target", article=article, target=fmt_pct(target, 0))
+    return labels.say("check_target_plain", target=fmt_pct(target, 0))

@@ -56,7 +56,7 @@ def payload_frame(payload: dict) -> pd.DataFrame:
 def show_table(df: pd.DataFrame, name: str, caption: str = "") -> None:
     """Display a table in the notebook: formatted HTML for the reader, raw values for export."""
     display({"text/html": table_html(df, caption),
-             "text/plain": f"[bảng {name}: {len(df)} dòng]",
+             "text/plain": labels.say("table_plain", name=name, rows=len(df)),
              TABLE_MIME: table_payload(df, name, caption)}, raw=True)
 
 
@@ -69,9 +69,9 @@ def show_agencies(view: View, unit_code: str) -> None:
     """The phòng table when the unit's dossiers name their processing phòng."""
     table = agency_table(view, unit_code)
     if table.empty or (len(table) == 1 and table[C["agency"]].iloc[0] == labels.NO_AGENCY):
-        show_html("<p>Số liệu của đơn vị không ghi phòng, bộ phận xử lý hồ sơ.</p>")
+        show_html(f"<p>{labels.say('no_phong')}</p>")
         return
-    show_table(table, "theo_phong", "Tỷ lệ trực tuyến và đóng góp của từng phòng, bộ phận")
+    show_table(table, "theo_phong", labels.say("phong_caption"))
 
 
 def show_group_rankings(view: View) -> None:
@@ -81,4 +81,4 @@ def show_group_rankings(view: View) -> None:
     for i, clause in enumerate(dict.fromkeys(s["target_group"]), start=1):
         codes = s.loc[s["target_group"] == clause, "unit_code"]
         show_html(f"<h3>{html.escape(clause)}</h3><p>{html.escape(texts.get(clause, ''))}</p>")
-        show_table(league_table(view, codes), f"xep_hang_nhom_{i}", f"Xếp hạng — {clause}")
+        show_table(league_table(view, codes), f"xep_hang_nhom_{i}", labels.say("ranking_caption", clause=clause))

@@ -113,7 +113,7 @@ def agency_table(view: View, unit_code: str) -> pd.DataFrame:
     if listed and not (len(by) == 1 and by["agency"].iloc[0] == labels.NO_AGENCY):
         have = set(_phong_order(by["agency"], listed))
         absent = [p for i, p in enumerate(listed) if i not in have]
-        by = pd.concat([by, pd.DataFrame({"agency": [f"Phòng {p}" for p in absent], "online": 0,
+        by = pd.concat([by, pd.DataFrame({"agency": [labels.say("phong_name", name=p) for p in absent], "online": 0,
                                           "total": 0, "rate": np.nan})], ignore_index=True)
         by["_order"] = _phong_order(by["agency"], listed)
         by = by.sort_values(["_order", "total", "agency"], ascending=[True, False, True]).reset_index(drop=True)

@@ -1,9 +1,9 @@
-"""The sentences and HTML fragments of a report, in Vietnamese.
+"""The sentences and HTML fragments of a report, in Vietnamese (the words from :mod:`chitieu_lib.labels`).
 
 Every fact about the decision in these sentences — its number, date, issuer,
 window, grace days, the clause and text of each group, the implementing letters —
 comes from the decision's file (``view.decision``), never from this module; the
-words come from :mod:`chitieu_lib.labels`.
+sentences are the templates of :data:`chitieu_lib.labels.TEXT`, filled in here.
 
 >>> gap_dossiers(online=30, total=100, target=0.35)
 5
@@ -50,43 +50,42 @@ def fmt_month(x) -> str:
 
 def decision_ref(d: Decision) -> str:
     """``Quyết định số 817/QĐ-UBND ngày 25/3/2019 của UBND tỉnh Khánh Hòa`` from the file."""
-    return f"Quyết định số {d.number} ngày {fmt_date(d.date)} của {d.issuer_short}"
+    return labels.say("decision_ref", number=d.number, date=fmt_date(d.date), issuer=d.issuer_short)
 
 
 def letter_ref(letter: dict) -> str:
     """``Công văn số 934/UBND-VHTT ngày 03/5/2019 của UBND huyện Vạn Ninh`` from the file."""
     issuer = letter.get("issuer_short") or letter["issuer"]
-    return f"Công văn số {letter['number']} ngày {fmt_date(letter['date'])} của {issuer}"
+    return labels.say("letter_ref", number=letter["number"], date=fmt_date(letter["date"]), issuer=issuer)
 
 
 def window_text(d: Decision) -> str:
     """The counting window of Article 2 in one sentence."""
-    where = f"{d.window_article}; " if d.window_article else ""
-    return (f"từ {fmt_date(d.window_start)} đến {fmt_date(d.window_end)} ({where}thủ tục công bố mới "
-            f"trong năm được tính sau {d.grace_days} ngày kể từ ngày quyết định công bố có hiệu lực; thủ tục "
-            f"không còn được công bố năm {d.year} được tính đến ngày danh mục năm {d.year} có hiệu lực)")
+    article = f"{d.window_article}; " if d.window_article else ""
+    return labels.say("window", start=fmt_date(d.window_start), end=fmt_date(d.window_end), article=article,
+                      grace_days=d.grace_days, year=d.year)
 
 
 def intro_html(d: Decision, kind: str) -> str:
     """The opening paragraph of a report (``unit``, ``district`` or ``province``)."""
     ref = html.escape(decision_ref(d))
     if kind == "district":
-        return (f"<p>Kết quả của UBND huyện và của từng xã, thị trấn theo chỉ tiêu giao tại {ref} — tài liệu "
-                "cho các buổi giao ban về tình hình tiếp nhận, giải quyết hồ sơ trực tuyến.</p>")
-    if kind == "province":
+        text = labels.say("intro_district", decision=ref)
+    elif kind == "province":
         article = html.escape(d.targets_article + " " if d.targets_article else "")
-        return (f"<p>Mọi đơn vị được giao chỉ tiêu tại {article}{ref}, theo từng nhóm chỉ tiêu, được xếp hạng "
-                "theo tỷ lệ trực tuyến đến nay.</p>")
-    return (f"<p>Báo cáo theo dõi việc thực hiện chỉ tiêu giao tại {ref}: tỷ lệ hồ sơ được tiếp nhận, "
-            "giải quyết trực tuyến mức độ 3, 4 đến nay, dự báo đến cuối kỳ và những việc cần làm để đạt "
-            "chỉ tiêu.</p>")
+        text = labels.say("intro_province", article=article, decision=ref)
+    else:
+        text = labels.say("intro_unit", decision=ref)
+    return f"<p>{text}</p>"
 
 
 def title_text(d: Decision, kind: str) -> str:
     """The report's heading; the year is the decision's."""
-    return {"province": f"Tổng quan toàn tỉnh: tỷ lệ hồ sơ trực tuyến mức độ 3, 4 năm {d.year}",
-            "district": f"Báo cáo cấp huyện: tỷ lệ hồ sơ trực tuyến mức độ 3, 4 năm {d.year}"}.get(
-        kind, f"Báo cáo tỷ lệ hồ sơ trực tuyến mức độ 3, 4 năm {d.year} của một đơn vị")
+    if kind == "province":
+        return labels.say("title_province", year=d.year)
+    if kind == "district":
+        return labels.say("title_district", year=d.year)
+    return labels.say("title_unit", year=d.year)
 
 
 def letters_html(d: Decision, unit_code: str, parent_code: str = "") -> str:
@@ -99,11 +98,10 @@ def letters_html(d: Decision, unit_code: str, parent_code: str = "") -> str:
     for letter in d.letters_of(unit_code, parent_code):
         items = {str(i["item"]): i["text"] for i in letter["items"]}
         meeting = letter.get("meetings_item")
-        head = (f"<p><b>Căn cứ:</b> {html.escape(letter_ref(letter))} "
-                f"({html.escape(letter['subject'])}).")
+        head = "<p>" + labels.say("letter_basis", letter=html.escape(letter_ref(letter)),
+                                  subject=html.escape(letter["subject"]))
         if meeting and meeting in items:
-            head += (f" Báo cáo phục vụ các buổi giao ban chuyên đề mà mục {html.escape(meeting)} của công văn "
-                     "yêu cầu:</p>")
+            head += " " + labels.say("letter_meetings", item=html.escape(meeting)) + "</p>"
             head += f"<blockquote>{html.escape(items[meeting])}</blockquote>"
         else:
             head += "</p>"
@@ -113,10 +111,10 @@ def letters_html(d: Decision, unit_code: str, parent_code: str = "") -> str:
 
 def nav_html(row: pd.Series) -> str:
     """Links back to the index and, for a commune, to its district's report (the batch's layout)."""
-    links = ['<a href="../index.html">Danh mục báo cáo</a>']
+    links = [f'<a href="../index.html">{labels.say("nav_index")}</a>']
     if row.get("level") == "commune" and row.get("parent_code"):
         code = html.escape(str(row["parent_code"]), quote=True)
-        links.append(f'<a href="../huyen/{code}.html">Báo cáo của huyện</a>')
+        links.append(f'<a href="../huyen/{code}.html">{labels.say("nav_district")}</a>')
     return '<p class="nav">' + " · ".join(links) + "</p>"
 
 
@@ -154,18 +152,18 @@ def data_source_text(manifest) -> str:
     raw_dir = manifest_value(manifest, "raw_dir", default="")
     if raw_dir and source and raw_dir != source:
         source = f"{source} ({raw_dir})"
-    parts = [f"Nguồn số liệu: {source}" if source else "Nguồn số liệu: kho dữ liệu đã xử lý"]
+    parts = [labels.say("source", source=source) if source else labels.say("source_unnamed")]
     data_date = manifest_value(manifest, "data_date", default=None)
     if data_date:
-        parts.append(f"số liệu đến ngày {fmt_date(data_date)}")
+        parts.append(labels.say("source_data_date", date=fmt_date(data_date)))
     rows = manifest_value(manifest, "rows", default=None)
     if isinstance(rows, dict):
         rows = rows.get("dossiers")
     if rows is not None:
-        parts.append(f"{fmt_int(rows)} dòng hồ sơ")
+        parts.append(labels.say("source_rows", rows=fmt_int(rows)))
     when = manifest_value(manifest, "ingested_at", "generated_at", "created_at", default=None)
     if when:
-        parts.append(f"xử lý ngày {fmt_date(str(when)[:10])}")
+        parts.append(labels.say("source_processed", date=fmt_date(str(when)[:10])))
     return "; ".join(parts) + "."
 
 
@@ -178,8 +176,8 @@ def footer_html(view, unit_code: str | None = None, parent_code: str = "") -> st
     d = view.decision
     basis = [decision_ref(d)] + [letter_ref(x) for x in d.letters_of(unit_code or "", parent_code)]
     lines = [html.escape(data_source_text(view.manifest)),
-             f"Số liệu tính đến hết ngày {fmt_date(view.as_of)}. Căn cứ: {html.escape('; '.join(basis))}.",
-             "Báo cáo được tạo tự động bằng bộ công cụ chitieu."]
+             labels.say("footer_as_of", as_of=fmt_date(view.as_of), basis=html.escape("; ".join(basis))),
+             labels.say("footer_tool")]
     if is_synthetic(view.manifest):
         lines.insert(0, labels.SYNTHETIC_NOTE)
     return '<div class="footer">' + "<br>".join(lines) + "</div>"
@@ -188,7 +186,8 @@ def footer_html(view, unit_code: str | None = None, parent_code: str = "") -> st
 def as_of_warning_html(view) -> str:
     """A warning when the as-of date lies outside the decision's window (the figures would mislead)."""
     warnings = as_of_warnings(view.as_of.date(), view.decision)
-    return "".join(f'<p class="synthetic"><b>Cảnh báo:</b> {html.escape(w)}</p>' for w in warnings)
+    return "".join(f'<p class="synthetic">{labels.say("warning_html", warning=html.escape(w))}</p>'
+                   for w in warnings)
 
 
 def header_html(row: pd.Series, view) -> str:
@@ -197,12 +196,12 @@ def header_html(row: pd.Series, view) -> str:
     clause = row.get("target_group") or ""
     group = d.group(clause)
     lines = [
-        f"<b>Đơn vị:</b> {html.escape(str(row.get('unit_name')))} (mã {html.escape(str(row.name))}; "
-        f"{html.escape(labels.level_label(row.get('level')))})",
-        f"<b>Chỉ tiêu:</b> tối thiểu {fmt_pct(row.get('target'), 0)} hồ sơ được tiếp nhận, giải quyết "
-        f"trực tuyến mức độ 3, 4 — {html.escape(clause)} {html.escape(decision_ref(d))}.",
-        f"<b>Thời gian tính:</b> {html.escape(window_text(d))}.",
-        f"<b>Số liệu tính đến:</b> {fmt_date(view.as_of)}.",
+        labels.say("header_unit", name=html.escape(str(row.get("unit_name"))), code=html.escape(str(row.name)),
+                   level=html.escape(labels.level_label(row.get("level")))),
+        labels.say("header_target", target=fmt_pct(row.get("target"), 0), clause=html.escape(clause),
+                   decision=html.escape(decision_ref(d))),
+        labels.say("header_window", window=html.escape(window_text(d))),
+        labels.say("header_as_of", as_of=fmt_date(view.as_of)),
         html.escape(data_source_text(view.manifest)),
     ]
     out = as_of_warning_html(view) + "<p>" + "<br>".join(lines) + "</p>"
@@ -213,11 +212,13 @@ def header_html(row: pd.Series, view) -> str:
 
 def province_header_html(view) -> str:
     d = view.decision
+    ref = html.escape(decision_ref(d))
+    basis = (labels.say("header_basis_groups", decision=ref, article=html.escape(d.targets_article))
+             if d.targets_article else labels.say("header_basis", decision=ref))
     lines = [
-        f"<b>Căn cứ:</b> {html.escape(decision_ref(d))}"
-        + (f", {html.escape(d.targets_article)} (chỉ tiêu theo nhóm)." if d.targets_article else "."),
-        f"<b>Thời gian tính:</b> {html.escape(window_text(d))}.",
-        f"<b>Số liệu tính đến:</b> {fmt_date(view.as_of)}; {len(view.units)} đơn vị được giao chỉ tiêu.",
+        basis,
+        labels.say("header_window", window=html.escape(window_text(d))),
+        labels.say("header_as_of_units", as_of=fmt_date(view.as_of), units=len(view.units)),
         html.escape(data_source_text(view.manifest)),
     ]
     return as_of_warning_html(view) + "<p>" + "<br>".join(lines) + "</p>" + synthetic_html(view.manifest)
@@ -232,14 +233,14 @@ def headline(row: pd.Series, d: Decision) -> dict:
     low, high = row.get("projected_low"), row.get("projected_high")
     end = fmt_date(d.window_end)
     return {
-        "Tỷ lệ trực tuyến đến nay": fmt_pct(row.get("rate")),
-        "Chỉ tiêu giao": fmt_pct(target, 0),
-        "Hồ sơ trực tuyến / tổng số": f"{fmt_int(online)} / {fmt_int(total)}",
-        "Hồ sơ trực tuyến còn thiếu so với chỉ tiêu tính đến nay": fmt_int(gap_dossiers(online, total, target)),
-        f"Dự báo tỷ lệ cuối kỳ ({end})": fmt_pct(row.get("projected_rate")),
-        "Khoảng dự báo": f"{fmt_pct(low)} – {fmt_pct(high)}",
-        "Xác suất đạt chỉ tiêu": fmt_pct(row.get("p_meet"), 0),
-        "Đánh giá": labels.status_label(row.get("status")),
+        labels.say("kpi_rate"): fmt_pct(row.get("rate")),
+        labels.say("kpi_target"): fmt_pct(target, 0),
+        labels.say("kpi_counts"): f"{fmt_int(online)} / {fmt_int(total)}",
+        labels.say("kpi_gap"): fmt_int(gap_dossiers(online, total, target)),
+        labels.say("kpi_projected", end=end): fmt_pct(row.get("projected_rate")),
+        labels.say("kpi_range"): f"{fmt_pct(low)} – {fmt_pct(high)}",
+        labels.say("kpi_p_meet"): fmt_pct(row.get("p_meet"), 0),
+        labels.say("kpi_status"): labels.status_label(row.get("status")),
     }
 
 
@@ -247,9 +248,10 @@ def headline_html(row: pd.Series, view) -> str:
     """The headline figures as a row of boxes."""
     items = headline(row, view.decision)
     css = labels.status_css(row.get("status"))
+    status = labels.say("kpi_status")
     boxes = []
     for label, value in items.items():
-        cls = f' class="{css}"' if label == "Đánh giá" else ""
+        cls = f' class="{css}"' if label == status else ""
         boxes.append(f"<div><b{cls}>{html.escape(value)}</b><span>{html.escape(label)}</span></div>")
     return '<div class="kpi">' + "".join(boxes) + "</div>"
 
@@ -258,20 +260,15 @@ def pace_text(row: pd.Series, view) -> str:
     """The required pace, in one Vietnamese paragraph (the window's end from the decision)."""
     end = fmt_date(view.decision.window_end)
     if _isna(row.get("total")) or not row.get("total"):
-        return "Chưa có hồ sơ nào được tính trong kỳ; chưa thể tính nhịp độ cần thiết."
+        return labels.say("pace_no_data")
     if labels.status_key(row.get("status")) == "met" or (not _isna(row.get("extra_online_needed"))
                                                          and row.get("extra_online_needed") <= 0):
-        return (f"Nếu giữ được nhịp và xu hướng hiện nay, đơn vị sẽ đạt chỉ tiêu "
-                f"{fmt_pct(row.get('target'), 0)} mà không cần thêm hồ sơ trực tuyến nào ngoài dự kiến; "
-                f"điều kiện là tỷ lệ trực tuyến trên số hồ sơ còn lại đến {end} không thấp hơn "
-                f"{fmt_pct(row.get('required_rate'))}.")
-    return (f"Để đạt chỉ tiêu {fmt_pct(row.get('target'), 0)} vào ngày {end}, từ nay đơn vị cần "
-            f"tỷ lệ trực tuyến <b>{fmt_pct(row.get('required_rate'))}</b> trên số hồ sơ còn lại, tức là "
-            f"thêm khoảng <b>{fmt_int(row.get('extra_online_per_week'))} hồ sơ trực tuyến mỗi tuần</b> "
-            f"so với nhịp hiện tại, trong {fmt_num(row.get('remaining_weeks'), 1)} tuần còn lại "
-            f"(tổng cộng {fmt_int(row.get('extra_online_needed'))} hồ sơ trực tuyến cần thêm ngoài nhịp "
-            f"hiện tại đến {end}; con số này khác với số hồ sơ còn thiếu tính đến nay ở trên, vì tính cả "
-            "những hồ sơ sẽ tiếp nhận từ nay đến cuối kỳ).")
+        return labels.say("pace_met", target=fmt_pct(row.get("target"), 0), end=end,
+                          required=fmt_pct(row.get("required_rate")))
+    return labels.say("pace_needed", target=fmt_pct(row.get("target"), 0), end=end,
+                      required=fmt_pct(row.get("required_rate")),
+                      per_week=fmt_int(row.get("extra_online_per_week")),
+                      weeks=fmt_num(row.get("remaining_weeks"), 1), extra=fmt_int(row.get("extra_online_needed")))
 
 
 def status_note_html(row: pd.Series) -> str:
@@ -282,4 +279,4 @@ def status_note_html(row: pd.Series) -> str:
 def track_record_html(row: pd.Series, view) -> str:
     """How far off the projection has been for units of this level at a comparable date (simulated years)."""
     text = track_record_text(str(row.get("level")), view.as_of)
-    return f"<p><i>Độ tin cậy của dự báo: {html.escape(text)}</i></p>" if text else ""
+    return f"<p>{labels.say('track_record', text=html.escape(text))}</p>" if text else ""
