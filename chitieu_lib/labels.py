@@ -273,6 +273,14 @@ TEXT = {
     "phong_caption": "Tỷ lệ trực tuyến và đóng góp của từng phòng, bộ phận",
     "phong_name": "Phòng {name}",
     "ranking_caption": "Xếp hạng — {clause}",
+    # captions the notebooks give their tables
+    "push_caption": "Thủ tục cần đẩy mạnh nộp trực tuyến",
+    "push_caption_district": "Thủ tục cần đẩy mạnh nộp trực tuyến (UBND huyện)",
+    "communes_caption": "Xếp hạng các xã, thị trấn",
+    "groups_caption": "Số đơn vị theo nhóm chỉ tiêu",
+    "quality_caption": "Số dòng hồ sơ theo lý do",
+    "quality_caption_district": "Số dòng hồ sơ theo lý do (huyện và các xã, thị trấn)",
+    "quality_caption_province": "Số dòng hồ sơ theo lý do (toàn tỉnh)",
 
     # -- change section (--since) and last year (--previous); report/changes.py
     "points": "{value} điểm %",

@@ -9,6 +9,7 @@ or it sits in a module or a named constant of the allowlists below.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -171,3 +172,30 @@ def test_decision_facts_are_not_in_labels():
     text = (PACKAGE / "labels.py").read_text(encoding="utf-8")
     for fact in ("817", "2019", "Khánh Hòa", "25/3", "934", "Vạn Ninh"):
         assert fact not in text, fact
+
+
+# ---------------------------------------------------------------------- the notebooks' code cells
+
+def notebook_cells() -> list[tuple[str, ast.Module]]:
+    """(notebook#cell, parsed code) of every code cell of the report notebooks."""
+    out = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for i, cell in enumerate(cells):
+            if cell["cell_type"] == "code":
+                out.append((f"{path.name}#{i}", ast.parse("".join(cell["source"]))))
+    return out
+
+
+def test_notebook_code_takes_its_words_from_labels():
+    # Markdown cells tell the story in Vietnamese; code cells (captions, headings) ask labels.
+    found, missing = [], []
+    for where, tree in notebook_cells():
+        found += [f"{where}: {n.value[:60]!r}" for n in ast.walk(tree)
+                  if isinstance(n, ast.Constant) and isinstance(n.value, str) and VIETNAMESE.search(n.value)]
+        missing += [f"{where}: {n.args[0].value}" for n in ast.walk(tree)
+                    if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "say"
+                    and n.args and isinstance(n.args[0], ast.Constant) and n.args[0].value not in labels.TEXT]
+    assert len(notebook_cells()) > 20
+    assert not found, "Vietnamese words in notebook code (move them to labels.TEXT):\n" + "\n".join(found)
+    assert not missing, "labels.say keys not in labels.TEXT:\n" + "\n".join(missing)

@@ -109,10 +109,10 @@ def letters_html(d: Decision, unit_code: str, parent_code: str = "") -> str:
     return "".join(out)
 
 
-def nav_html(row: pd.Series) -> str:
+def nav_html(row: pd.Series | None = None) -> str:
     """Links back to the index and, for a commune, to its district's report (the batch's layout)."""
     links = [f'<a href="../index.html">{labels.say("nav_index")}</a>']
-    if row.get("level") == "commune" and row.get("parent_code"):
+    if row is not None and row.get("level") == "commune" and row.get("parent_code"):
         code = html.escape(str(row["parent_code"]), quote=True)
         links.append(f'<a href="../huyen/{code}.html">{labels.say("nav_district")}</a>')
     return '<p class="nav">' + " · ".join(links) + "</p>"
