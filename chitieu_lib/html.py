@@ -25,9 +25,8 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 
-import nbformat
-
 from . import labels
+from .fast_nbformat import nbformat
 from .atomic import write_atomic
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"

@@ -33,7 +33,8 @@ LAYERS = [
     # backtest evaluates the projection; only `chitieu backtest` imports it.
     ("projection", ["chitieu_lib.projection", "chitieu_lib.backtest"]),
     ("report", ["chitieu_lib.report", "chitieu_lib.plots"]),
-    ("render", ["chitieu_lib.render", "chitieu_lib.engine", "chitieu_lib.html", "chitieu_lib.pdf"]),
+    ("render", ["chitieu_lib.render", "chitieu_lib.engine", "chitieu_lib.html", "chitieu_lib.pdf",
+                "chitieu_lib.fast_nbformat"]),
     ("commands", ["chitieu_lib.commands", "chitieu_lib.cli", "chitieu_lib.__main__", "chitieu_lib.warm",
                   "chitieu_lib.warm_server"]),
 ]

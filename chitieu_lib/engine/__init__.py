@@ -27,6 +27,7 @@ warm kernel; paths must be visible to the workers, e.g. a shared disk).
 
 from __future__ import annotations
 
+from .. import fast_nbformat  # noqa: F401  -- before papermill and nbclient import nbformat
 from .jobs import Job, JobResult
 from .outputs import fingerprint, read_record, record_path
 from .executors import run_jobs
