@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import labels
 from .decision import load_units
 from .sample.year import sample_decision   # the simulated worlds are drawn for it
 from .projection import project
@@ -54,8 +55,7 @@ WORLD_AS_OF = ("2019-04-30", "2019-06-30", "2019-08-31", "2019-09-30")
 TUNE_SEEDS = (1, 2, 3)
 HOLDOUT_SEEDS = (101, 102, 103, 104)
 METHODS = ("model", "carry", "last3")
-METHOD_LABELS = {"model": "mô hình (projection)", "carry": "giữ tỷ lệ lũy kế (carry)",
-                 "last3": "tỷ lệ 3 tháng gần nhất (last3)"}
+METHOD_LABELS = labels.BACKTEST_METHODS
 
 
 def true_final_rates(dossiers: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -227,26 +227,27 @@ def calibration_plot(detail: pd.DataFrame, path, note: str | None = None) -> Non
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    CHART = labels.BACKTEST_CHART
     cal = calibration_table(detail)
     by = score(detail, by=("as_of", "method"))
     cov = by[by["method"] == "model"]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2))
-    a1.plot([0, 1], [0, 1], color="0.6", lw=1, ls="--", label="hiệu chỉnh hoàn hảo")
+    a1.plot([0, 1], [0, 1], color="0.6", lw=1, ls="--", label=CHART["perfect"])
     a1.scatter(cal["p_mean"], cal["observed"], s=20 + cal["n"] / cal["n"].max() * 200, color="#1f77b4",
-               alpha=0.8, label="mô hình (cỡ điểm: số lượt)")
-    a1.set_xlabel("Khả năng đạt dự báo (p_meet)")
-    a1.set_ylabel("Tỷ lệ thực tế đạt chỉ tiêu")
-    a1.set_title("Độ tin cậy của khả năng đạt")
+               alpha=0.8, label=CHART["model"])
+    a1.set_xlabel(CHART["p_meet_axis"])
+    a1.set_ylabel(CHART["observed_axis"])
+    a1.set_title(CHART["reliability_title"])
     a1.set_xlim(-0.02, 1.02), a1.set_ylim(-0.02, 1.02)
     a1.legend(loc="upper left", fontsize=8)
-    labels = [f"{d:%d/%m}" for d in cov["as_of"]]
-    a2.bar(labels, cov["coverage80"], color="#1f77b4")
-    a2.axhspan(0.75, 0.85, color="0.85", zorder=0, label="vùng mong đợi 75–85%")
+    days = [f"{d:%d/%m}" for d in cov["as_of"]]
+    a2.bar(days, cov["coverage80"], color="#1f77b4")
+    a2.axhspan(0.75, 0.85, color="0.85", zorder=0, label=CHART["expected_band"])
     a2.axhline(0.8, color="0.4", lw=1, ls="--")
     a2.set_ylim(0, 1)
-    a2.set_xlabel("Ngày dự báo (2019)")
-    a2.set_ylabel("Tỷ lệ tỷ lệ cuối kỳ nằm trong khoảng 80%")
-    a2.set_title("Độ phủ của khoảng dự báo 80%")
+    a2.set_xlabel(CHART["date_axis"].format(year=cov["as_of"].iloc[0].year if len(cov) else ""))
+    a2.set_ylabel(CHART["coverage_axis"])
+    a2.set_title(CHART["coverage_title"])
     a2.legend(loc="lower right", fontsize=8)
     if note:   # e.g. that the data are synthetic
         fig.text(0.5, 0.005, note, ha="center", fontsize=8, color="0.4")

@@ -32,11 +32,6 @@ ALLOWED_MODULES = {
     "chitieu_lib/ingest/": "words of input formats that are read (headers, channel words), not written",
     "chitieu_lib/text.py": "text normalisation of letters such as 'Đ'",
     "chitieu_lib/decision.py": "matching names of the decision's file and registry",
-    # TEMPORARY: moved by the projection work; remove from the allowlist when done.
-    "chitieu_lib/backtest.py": "TEMPORARY: moved by the projection work; remove from the allowlist when done",
-    "chitieu_lib/commands/backtest.py": "TEMPORARY: moved by the projection work; remove from the allowlist when done",
-    "chitieu_lib/projection/track_record.py": "TEMPORARY: moved by the projection work; remove from the allowlist "
-                                              "when done",
 }
 
 # Module-level constants (module, name) whose Vietnamese letters are not reader words, each with why.

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 
+from .. import labels
 from ..atomic import write_all
 from ..errors import InputError
 from ..paths import given_twice
@@ -64,13 +65,15 @@ def format_table(summary, by_month) -> str:
     def num(x, digits=4):
         return "—" if x != x else f"{x:.{digits}f}".replace(".", ",")
 
-    lines = ["Kiểm định lùi (rolling-origin): ngày dự báo 31/3 … 31/10, so với tỷ lệ cuối kỳ thực tế", "",
-             f"{'phương pháp':<32}{'số lượt':>9}{'MAE':>9}{'phủ 80%':>10}{'Brier':>9}"]
+    col = labels.BACKTEST_COLUMNS
+    dates = sorted(by_month["as_of"].unique())
+    lines = [labels.say("backtest_title", first=f"{dates[0]:%d/%m}", last=f"{dates[-1]:%d/%m}"), "",
+             f"{col['method']:<32}{col['n']:>9}{'MAE':>9}{col['coverage80']:>10}{'Brier':>9}"]
     for r in summary.itertuples():
         lines.append(f"{METHOD_LABELS[r.method]:<32}{r.n:>9}{num(r.mae):>9}{num(r.coverage80, 3):>10}"
                      f"{num(r.brier):>9}")
-    lines += ["", "MAE theo ngày dự báo:", f"{'ngày':<12}" + "".join(f"{m:>9}" for m in ("model", "carry", "last3"))
-              + f"{'phủ 80%':>10}"]
+    lines += ["", labels.say("backtest_by_date"),
+              f"{col['date']:<12}" + "".join(f"{m:>9}" for m in ("model", "carry", "last3")) + f"{col['coverage80']:>10}"]
     piv = by_month.pivot(index="as_of", columns="method", values="mae")
     cov = by_month[by_month["method"] == "model"].set_index("as_of")["coverage80"]
     for as_of, row in piv.iterrows():
@@ -81,14 +84,16 @@ def format_table(summary, by_month) -> str:
 
 def format_world_table(per_date, per_world, goal) -> str:
     """The printed table of the simulated years (one line per world × as-of date, then per world)."""
+    from ..backtest import GOAL   # lazy, as every import of the backtest here (cli.py)
+
     def num(x, digits=3):
         return "—" if x != x else f"{x:.{digits}f}".replace(".", ",")
 
-    head = (f"{'thế giới':<14}{'ngày':>7}{'n':>6}  {'MAE: mô hình / carry / last3 / oracle':<38}"
-            f"{'Brier: mô hình / carry / last3 / oracle':<42}{'phủ 80%: mh / oracle':<22}"
+    col = labels.BACKTEST_COLUMNS
+    head = (f"{col['world']:<14}{col['date']:>7}{'n':>6}  {col['mae_all']:<38}"
+            f"{col['brier_all']:<42}{col['coverage_pair']:<22}"
             f"{'MAE÷':>6}{'Brier÷':>7}{'gap MAE':>8}")
-    lines = ["Kiểm định lùi trên các năm MÔ PHỎNG (SIMULATED): mô hình, hai quy tắc đơn giản và oracle", "",
-             head]
+    lines = [labels.say("backtest_worlds_title"), "", head]
 
     def line(r, date):
         mae = " / ".join(num(getattr(r, f"{m}_mae"), 4) for m in ("model", "carry", "last3", "oracle"))
@@ -99,15 +104,17 @@ def format_world_table(per_date, per_world, goal) -> str:
 
     for r in per_date.itertuples():
         lines.append(line(r, f"{r.as_of:%d/%m}"))
-    lines += ["", "Cả năm (mọi ngày dự báo):"]
+    lines += ["", labels.say("backtest_whole_year")]
     for r in per_world.itertuples():
-        lines.append(line(r, "cả năm"))
-    lines += ["", "Mục tiêu (issue 13): MAE÷ ≤ 0,76, Brier÷ ≤ 0,64, phủ 80% trong [0,76; 0,86], "
-              "không ngày nào dưới 0,65:"]
+        lines.append(line(r, col["whole_year"]))
+    low, high = GOAL["coverage"]
+    lines += ["", labels.say("backtest_goal", mae=num(GOAL["mae_ratio"], 2), brier=num(GOAL["brier_ratio"], 2),
+                             low=num(low, 2), high=num(high, 2), worst=num(GOAL["min_date_coverage"], 2))]
     for r in goal.itertuples():
-        lines.append(f"{r.world:<14} {'ĐẠT' if r.meets else 'CHƯA ĐẠT':<9} MAE÷ {num(r.mae_ratio, 2)}, "
-                     f"Brier÷ {num(r.brier_ratio, 2)}, phủ {num(r.model_cov80)}, ngày thấp nhất "
-                     f"{num(r.worst_date_cov80)}")
+        lines.append(labels.say("backtest_goal_line", world=r.world,
+                                verdict=labels.say("backtest_met" if r.meets else "backtest_not_met"),
+                                mae=num(r.mae_ratio, 2), brier=num(r.brier_ratio, 2), coverage=num(r.model_cov80),
+                                worst=num(r.worst_date_cov80)))
     return "\n".join(lines)
 
 
@@ -126,7 +133,8 @@ def _run_worlds(args) -> int:
     except ValueError:
         raise InputError(f"--seeds '{args.seeds}' is not a comma list of integers") from None
     detail = world_backtest(worlds, seeds, seed=args.seed, method=args.method, n_units=args.units_per_world,
-                            progress=lambda w, s, a: print(f"  {w} năm {s} ngày {a:%d/%m}", file=sys.stderr))
+                            progress=lambda w, s, a: print("  " + labels.say("backtest_progress", world=w, seed=s,
+                                                                             as_of=f"{a:%d/%m}"), file=sys.stderr))
     per_date, per_world = world_table(detail), world_table(detail, by=("world",))
     goal = goal_check(per_world, per_date)
     command = "chitieu " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["backtest"] else "chitieu backtest"
@@ -139,7 +147,7 @@ def _run_worlds(args) -> int:
     written = write_all(writers)
     print(format_world_table(per_date, per_world, goal))
     if written:
-        print("\nĐã ghi: " + ", ".join(str(p) for p in written))
+        print("\n" + labels.say("written", files=", ".join(str(p) for p in written)))
     return 0
 
 
@@ -182,5 +190,5 @@ def _run_year(args: argparse.Namespace) -> int:
     written = write_all(writers)
     print(format_table(summary, by_month))
     if written:
-        print("\nĐã ghi: " + ", ".join(str(p) for p in written))
+        print("\n" + labels.say("written", files=", ".join(str(p) for p in written)))
     return 0

@@ -76,7 +76,5 @@ def track_record_text(level: str, as_of, *, table: pd.DataFrame | None = None) -
     r = track_record(level, as_of, table=table)
     if not r:
         return ""
-    return (f"Trên các năm mô phỏng (không phải số liệu thật), dự báo lập ngày {r['as_of']:%d/%m} cho đơn vị "
-            f"{LEVEL_WORDS.get(level, level)} lệch trung bình {vi.fmt_num(r['mae'] * 100, 1)} điểm phần trăm "
-            f"so với tỷ lệ cuối kỳ; khoảng dự báo 80% chứa tỷ lệ cuối kỳ ở "
-            f"{vi.fmt_num(r['coverage80'] * 100, 0)}% số lượt.")
+    return labels.say("track_record_sentence", as_of=f"{r['as_of']:%d/%m}", level=LEVEL_WORDS.get(level, level),
+                      mae=vi.fmt_num(r["mae"] * 100, 1), coverage=vi.fmt_num(r["coverage80"] * 100, 0))
