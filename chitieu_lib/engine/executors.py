@@ -53,6 +53,13 @@ def _nothing() -> None:
     """A task that only makes the pool start one more worker process."""
 
 
+def _kernel_ready(cwd: str) -> int:
+    """A task that returns once this worker's kernel is up and preloaded: the worker's pid."""
+    from . import kernels  # lazy: see _run_local
+    kernels.get_kernel(cwd)
+    return os.getpid()
+
+
 class _Workers:
     """The workers of a local batch, started before the batch's shared work runs (``prepare``).
 
@@ -95,17 +102,26 @@ class _Workers:
 _prestarted: dict = {}
 
 
-def prestart_pool(workers: int, options: dict) -> None:
-    """Start a pool of ``workers`` worker processes, each launching its kernel, for a later batch.
+def prestart_pool(workers: int, options: dict, timeout: float = 120) -> None:
+    """Start a pool of ``workers`` worker processes, each with its kernel ready, for a later batch.
 
     A batch takes it when it needs exactly that many workers, with the same engine and
     folder (:class:`_Workers`); :func:`discard_prestarted_pool` stops it otherwise.
     """
     discard_prestarted_pool()
     pool = _new_pool(workers, options)
-    for _ in range(workers):
-        pool.submit(_nothing)
     _prestarted.update(pool=pool, workers=workers, engine=options["engine"], cwd=options["cwd"])
+    # Return once every worker's kernel is up: a batch started meanwhile would share the two
+    # cores with workers still booting. A worker that is done takes the next probe, so probe
+    # until each worker has answered (a few rounds at most).
+    ready: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while len(ready) < workers and time.monotonic() < deadline:
+        probes = [pool.submit(_kernel_ready, options["cwd"]) for _ in range(workers - len(ready))]
+        answered = {probe.result(timeout=max(1.0, deadline - time.monotonic())) for probe in probes}
+        if answered <= ready:
+            time.sleep(0.05)     # only ready workers answered: give the others time to boot
+        ready |= answered
 
 
 def _take_prestarted_pool(count: int, options: dict) -> ProcessPoolExecutor | None:
