@@ -18,9 +18,13 @@ the command runs cold, as if no server were there:
 
 - the same folder (the server belongs to the folder it was started in),
 - the same environment variables (those a shell changes by itself aside: ``_``,
-  ``OLDPWD``, ``SHLVL``),
+  ``OLDPWD``, ``SHLVL``), umask and priority (nice),
 - the same code: no file of the kit changed and no package was installed since the
-  runner started.
+  runner started,
+- a ready runner: while it is busy, or the next one is starting, the command runs cold.
+
+A command that is interrupted or killed (Ctrl+C, ``kill``, a closed terminal) stops in
+the runner as well, and its kernels and workers shut down.
 
 The server stops after ``--idle`` seconds without a command (default 900) or on
 ``chitieu warm stop``. Its socket lives in a private folder (mode 0700) of the user's
@@ -30,6 +34,7 @@ Set ``CHITIEU_WARM=0`` to never use it.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -45,7 +50,6 @@ IDLE_SECONDS = 900
 START_TIMEOUT = 120
 # Variables a shell sets by itself from one command to the next: not a difference in behaviour.
 VOLATILE_ENV = ("_", "OLDPWD", "SHLVL")
-RUNNER_ENV = "CHITIEU_WARM_RUNNER"   # set for a server and its runners: they never look for a server
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The environment this process started with: some libraries add variables when imported
 # (pandera: PYARROW_IGNORE_TIMEZONE, SPARK_LOCAL_IP); a server starts from this one, as a
@@ -77,13 +81,14 @@ def server_paths(cwd: str | None = None) -> dict:
 def environment(env=None) -> dict:
     """The variables that must match between a runner and a command (volatile ones aside)."""
     env = os.environ if env is None else env
-    return {k: v for k, v in env.items() if k not in VOLATILE_ENV and k != RUNNER_ENV}
+    return {k: v for k, v in env.items() if k not in VOLATILE_ENV}
 
 
 def code_signature() -> str:
-    """Changes when a file of the kit changes or a package is installed or removed."""
+    """Changes when a file of the kit (code, templates, data) changes or a package is installed
+    or removed."""
     h = hashlib.sha1()
-    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+    for path in sorted(p for p in PACKAGE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         st = path.stat()
         h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
     for folder in sorted({p for p in sys.path if p.endswith("site-packages") and os.path.isdir(p)}):
@@ -133,7 +138,16 @@ def server_pid(paths: dict) -> int | None:
         pid = int(paths["pid"].read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return None
-    return pid if _pid_alive(pid) and paths["socket"].exists() else None
+    return pid if _is_server(pid) and paths["socket"].exists() else None
+
+
+def _is_server(pid: int) -> bool:
+    """A live process that is a warm server (not another process that got a stale file's pid)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return _pid_alive(pid) and not Path("/proc/self").exists()   # no /proc: trust the pid
+    return b"chitieu_lib.warm_server" in cmdline and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
 
 
 # --------------------------------------------------------------------------- the client
@@ -157,7 +171,7 @@ def run_via_server(argv: list[str]) -> int | None:
     Never raises: anything unexpected means "run it cold" (None), unless the command
     has already started in the runner, whose exit code is then returned.
     """
-    if os.environ.get("CHITIEU_WARM", "1") == "0" or os.environ.get(RUNNER_ENV):
+    if os.environ.get("CHITIEU_WARM", "1") == "0" or not _terminal_open():
         return None
     try:
         paths = server_paths()
@@ -167,13 +181,19 @@ def run_via_server(argv: list[str]) -> int | None:
         sock.connect(str(paths["socket"]))
     except OSError:
         return None
+    mask = os.umask(0)
+    os.umask(mask)
+    request = {"argv": argv, "cwd": paths["cwd"], "env": environment(), "age": _own_age(),
+               "umask": mask, "nice": os.nice(0)}
     with sock, sock.makefile("r", encoding="utf-8") as reader:
         try:
-            send_json(sock, {"argv": argv, "cwd": paths["cwd"], "env": environment(), "age": _own_age()},
-                       fds=(0, 1, 2))
+            send_json(sock, request, fds=(0, 1, 2))
             answer = _read_json(reader)
         except (OSError, ValueError):
             return None
+        except KeyboardInterrupt:     # while waiting for a runner to get ready: nothing ran yet
+            print(f"chitieu {argv[0]}: interrupted" if argv else "chitieu: interrupted", file=sys.stderr)
+            return 130
         if not answer or "pid" not in answer:
             # Declined (another environment, changed code, busy) or gone: run cold, and say why.
             why = (answer or {}).get("declined") or "it did not answer"
@@ -181,7 +201,9 @@ def run_via_server(argv: list[str]) -> int | None:
             return None
         pid = int(answer["pid"])
         forward = lambda signum, _frame: _kill(pid, signum)  # noqa: E731 -- Ctrl+C reaches the runner
-        previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+        # Signals this process ignores (a background job's SIGINT) stay ignored, as in a cold run.
+        previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+                    if signal.getsignal(s) is not signal.SIG_IGN}
         try:
             while True:
                 try:
@@ -199,6 +221,16 @@ def run_via_server(argv: list[str]) -> int | None:
               "then run the command again)", file=sys.stderr)
         return 1
     return int(done["exit"])
+
+
+def _terminal_open() -> bool:
+    """Whether stdin, stdout and stderr are open (else the socket would take one of their numbers)."""
+    try:
+        for fd in (0, 1, 2):
+            os.fstat(fd)
+    except OSError:
+        return False
+    return True
 
 
 def _kill(pid: int, signum: int) -> None:
@@ -238,6 +270,12 @@ def start(idle: float = IDLE_SECONDS, workers: int | None = None) -> tuple[int, 
     Returns (pid, started now).
     """
     paths = server_paths()
+    with open(paths["pid"].with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)     # two `warm start` at once: one starts, one finds it
+        return _start_locked(paths, idle, workers)
+
+
+def _start_locked(paths: dict, idle: float, workers: int | None) -> tuple[int, bool]:
     pid = server_pid(paths)
     if pid is not None:
         return pid, False

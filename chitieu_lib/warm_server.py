@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 from . import cli, warm
@@ -48,6 +49,12 @@ def _decline_reason(request: dict, cwd: str, env: dict, signature: str) -> str |
         return "other environment variables: " + ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
     if code_signature() != signature:
         return "the kit's code or packages changed"
+    if request.get("nice", os.nice(0)) != os.nice(0):
+        return "another priority (nice)"
+    if request.get("umask") != _UMASK:
+        # The files a command writes take its umask; the runner's workers were started with
+        # the server's.
+        return "another umask"
     return None
 
 
@@ -68,6 +75,63 @@ def _cleanup() -> None:
     kernels.shutdown_all()
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def _stop_when_client_goes(conn: socket.socket) -> None:
+    """Stop the command (as Ctrl+C would not: SIGTERM, cleaned up) when its client disappears.
+
+    The client sends nothing after its request; the connection ends only when the client
+    exits or is killed (``kill -9``, a closed terminal): then the command must not go on
+    writing outputs nobody waits for.
+    """
+    def watch():
+        try:
+            conn.recv(1)
+        except OSError:
+            pass
+        if not finished.is_set():
+            os.kill(os.getpid(), signal.SIGTERM)
+    threading.Thread(target=watch, daemon=True).start()
+
+
+finished = threading.Event()
+
+
+def _terminate(signum, _frame):
+    raise SystemExit(128 + signum)       # unwinds through the command: kernels and pool shut down
+
+
+def _serve_one(conn: socket.socket, cwd: str, env: dict, signature: str) -> bool:
+    """Run the command of one connection; False when it was declined (nothing ran here)."""
+    try:
+        request, client_fds = _recv_request(conn)
+    except (OSError, ValueError):
+        return False                           # a client gone before it asked: still fresh
+    reason = _decline_reason(request, cwd, env, signature)
+    if reason is not None or len(client_fds) != 3:
+        for fd in client_fds:
+            os.close(fd)
+        _decline(conn, reason or "no terminal")
+        return False
+    warm._command_started.append(time.perf_counter() - float(request.get("age") or 0.0))
+    send_json(conn, {"pid": os.getpid()})
+    for target, fd in enumerate(client_fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    for signum in (signal.SIGTERM, signal.SIGHUP):   # forwarded by the client, or its loss
+        signal.signal(signum, _terminate)
+    _stop_when_client_goes(conn)
+    code = _run_command(request["argv"])
+    finished.set()
+    try:
+        send_json(conn, {"exit": code})
+    except OSError:
+        pass                                   # the client is gone
+    return True
+
+
 def runner_main(control_fd: int, workers: int) -> int:
     """A runner: get ready, tell the server, run the one command handed over, exit.
 
@@ -86,20 +150,12 @@ def runner_main(control_fd: int, workers: int) -> int:
             if not fds:
                 return 0                              # the server is stopping
             with socket.socket(fileno=fds[0]) as conn:
-                request, client_fds = _recv_request(conn)
-                reason = _decline_reason(request, cwd, env, signature)
-                if reason is not None or len(client_fds) != 3:
-                    for fd in client_fds:
-                        os.close(fd)
-                    _decline(conn, reason or "no terminal")
-                    continue
-                warm._command_started.append(time.perf_counter() - float(request.get("age") or 0.0))
-                send_json(conn, {"pid": os.getpid()})
-                for target, fd in enumerate(client_fds):
-                    os.dup2(fd, target)
-                    os.close(fd)
-                send_json(conn, {"exit": _run_command(request["argv"])})
-                return 0
+                if _serve_one(conn, cwd, env, signature):
+                    try:
+                        control.sendall(b"done\n")  # the server may queue the next command now
+                    except OSError:
+                        pass
+                    return 0
     finally:
         _cleanup()
 
@@ -133,16 +189,16 @@ def _decline(conn: socket.socket, reason: str) -> None:
 
 
 class _Server:
-    """One runner at a time: starting, ready, or busy with a command.
+    """One runner at a time: starting, ready, busy with a command, or finishing (shutting down).
 
-    A command arriving while the runner starts waits for it (a cold start would take as long);
-    one arriving while the runner is busy runs cold. The next runner starts once the command
-    ends, not while it runs: two cores are not shared with a starting runner.
+    Only a ready runner takes a command; at any other time the command runs cold (starting a
+    runner takes longer than most cold runs). The next runner starts once the command ends,
+    not while it runs: two cores are not shared with a starting runner. A runner that dies
+    while ready is replaced; a command that was being handed to it runs cold.
     """
 
     def __init__(self, workers: int, paths: dict, log):
         self.workers, self.paths, self.log = workers, paths, log
-        self.waiting: list[socket.socket] = []
         self.runner = self.control = None
         self.state = "stopped"
 
@@ -161,45 +217,51 @@ class _Server:
         self.set_state("starting")
 
     def hand_over(self, conn: socket.socket) -> None:
-        socket.send_fds(self.control, [b"go"], [conn.fileno()])
+        try:
+            socket.send_fds(self.control, [b"go"], [conn.fileno()])
+        except OSError:                 # the ready runner died: this command runs cold
+            _decline(conn, "the runner had stopped")
+            self.replace_runner()
+            return
         conn.close()
         self.set_state("busy")   # until the runner exits, or says it is ready again (it declined)
+
+    def replace_runner(self) -> None:
+        if self.control is not None:
+            self.control.close()
+        if self.runner is not None and self.runner.poll() is None:
+            self.runner.kill()
+            self.runner.wait()
+        self.start_runner()
 
     def on_connection(self, conn: socket.socket) -> None:
         if _peer_uid(conn) != os.getuid():
             conn.close()
         elif self.state == "ready":
             self.hand_over(conn)
-        elif self.state == "starting":
-            self.waiting.append(conn)
+        elif self.state in ("starting", "finishing"):
+            # Starting a runner (the kit, its kernels, a pool) takes longer than most cold runs.
+            _decline(conn, "the next runner is starting; chitieu warm status says when it is ready")
         else:
             _decline(conn, "busy")
 
-    def on_ready(self) -> bool:
-        """The runner spoke: ready (hand it the first waiting command), or it failed or exited."""
+    def on_message(self) -> None:
+        """The runner spoke: ready, done (its command ended), or it has gone."""
         try:
-            ok = self.control.recv(16).startswith(b"ready")
+            message = self.control.recv(16)
         except OSError:
-            ok = False
-        if not ok and self.state == "busy":
-            return True          # the runner ran its command and exits: handled in the loop
-        if not ok:
-            for conn in self.waiting:
-                _decline(conn, "the runner failed to start")
-            self.waiting.clear()
+            message = b""
+        if message.startswith(b"ready"):
+            self.set_state("ready")
+        elif message.startswith(b"done"):
+            self.set_state("finishing")  # its command has ended; it is shutting its kernels down
+        elif self.state == "ready":
+            self.replace_runner()        # died while waiting (killed): prepare another
+        elif self.state == "starting":
             self.set_state("failed")
-            return False
-        self.set_state("ready")
-        if self.waiting:
-            self.hand_over(self.waiting.pop(0))
-            for conn in self.waiting:
-                _decline(conn, "busy")
-            self.waiting.clear()
-        return True
+        # busy or finishing: the runner exits; the loop sees it go and starts the next one
 
     def close(self) -> None:
-        for conn in self.waiting:
-            _decline(conn, "the server is stopping")
         if self.control is not None:
             try:
                 self.control.sendall(b"stop")
@@ -231,15 +293,16 @@ def server_main(idle: float, workers: int) -> int:
         while not stopping and server.state != "failed":
             if server.state == "ready" and time.monotonic() - server.since > idle:
                 break
-            watch = [listener] + ([server.control] if server.state in ("starting", "busy") else [])
+            watch = [listener] + ([server.control] if server.control is not None else [])
             readable, _, _ = select.select(watch, [], [], 0.2)
-            if server.control in readable:
-                server.on_ready()
+            if server.control is not None and server.control in readable:
+                server.on_message()
             if listener in readable:
                 conn, _ = listener.accept()
                 server.on_connection(conn)
-            if server.state == "busy" and server.runner.poll() is not None:
+            if server.state in ("busy", "finishing") and server.runner.poll() is not None:
                 server.control.close()       # the command ended: the next runner
+                server.control = None
                 server.start_runner()
     finally:
         paths["socket"].unlink(missing_ok=True)
@@ -247,6 +310,8 @@ def server_main(idle: float, workers: int) -> int:
         for name in ("pid", "state"):
             paths[name].unlink(missing_ok=True)
         log.close()
+        if server.state != "failed":
+            paths["log"].unlink(missing_ok=True)   # kept only when a runner failed to start
     return 0
 
 

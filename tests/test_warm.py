@@ -122,3 +122,32 @@ def test_the_server_stops_when_idle_and_on_stop(test_store, tmp_path):
 
 def test_the_socket_folder_is_private():
     assert warm.runtime_dir().stat().st_mode & 0o777 == 0o700
+
+
+def test_another_umask_runs_cold(server):
+    cwd, env = server
+    assert "ready" in _wait_ready(cwd, env)
+    done = subprocess.run([str(CHITIEU), "--version"], cwd=cwd, env=env, capture_output=True, text=True,
+                          preexec_fn=lambda: os.umask(0o077), timeout=120)
+    assert done.returncode == 0
+    assert "not using the warm runner (another umask)" in done.stderr
+
+
+def test_a_killed_client_stops_its_command(server):
+    cwd, env = server
+    assert "ready" in _wait_ready(cwd, env)
+    out = cwd / "killed"
+    client = subprocess.Popen([str(CHITIEU), "render", "--level", "commune", "--as-of", "2019-09-30",
+                               "--out", str(out), "--no-progress"], cwd=cwd, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(3)
+    client.kill()
+    client.wait()
+    # The runner notices its client is gone and stops the batch (kernels and workers with it).
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "busy" in _run(cwd, env, "warm", "status").stdout:
+        time.sleep(0.2)
+    assert "busy" not in _run(cwd, env, "warm", "status").stdout
+    written = list(out.rglob("*.html"))
+    communes = [p for p in written if p.parent.name == "xa"]
+    assert len(communes) < 100        # of the 137 communes with a target
