@@ -152,7 +152,7 @@ def runner_main(control_fd: int, workers: int) -> int:
             with socket.socket(fileno=fds[0]) as conn:
                 if _serve_one(conn, cwd, env, signature):
                     try:
-                        control.sendall(b"done\n")  # the server may queue the next command now
+                        control.sendall(b"done\n")  # the server shows "finishing" until we exit
                     except OSError:
                         pass
                     return 0
