@@ -35,8 +35,11 @@ from .errors import InputError
 # What may be written: the bytes, text (UTF-8), or a function writing the file at the path given.
 Content = Union[bytes, str, Callable[[str], object]]
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+# The process's umask, read once at import (os.umask can only be read by setting it, which is
+# not safe once other threads write files). Temporary files are given the mode it allows;
+# chitieu_lib.warm_server compares a command's umask with it.
+UMASK = os.umask(0)
+os.umask(UMASK)
 _TMP_PATTERN = re.compile(r"^\..+\.tmp-(?P<pid>\d+)-[0-9a-f]{8}(\.[^.]*)?$")
 
 
@@ -57,7 +60,7 @@ def _put(tmp: Path, content: Content) -> None:
     else:
         tmp.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     if tmp.exists():
-        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.chmod(tmp, 0o666 & ~UMASK)
 
 
 def _remove(paths) -> None:
@@ -113,7 +116,7 @@ def staged(path: str | Path) -> Iterator[Path]:
     try:
         yield tmp
         if tmp.exists():
-            os.chmod(tmp, 0o666 & ~_UMASK)
+            os.chmod(tmp, 0o666 & ~UMASK)
         os.replace(tmp, path)
     finally:
         _remove([tmp])

@@ -13,7 +13,7 @@ the values stay with the code that writes the page. Table headings are :data:`CO
 :data:`SUMMARY_COLUMNS` for the table ``chitieu rates`` prints), chart texts :data:`CHART`,
 the backtest's words :data:`BACKTEST_METHODS`, :data:`BACKTEST_COLUMNS`, :data:`BACKTEST_CHART`.
 
-This module imports nothing from the kit, so every other module may use it.
+It imports only `vi` (number formats, which import nothing from the kit), so every other module may use it.
 
 >>> level_label("district"), status_label("on_track"), channel_label("postal")
 ('UBND cấp huyện', 'Đúng hướng', 'Bưu chính')
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import string
 
-import pandas as pd
+from .vi import _isna
 
 # Levels of government, as a report names them; ``short`` for narrow tables (chitieu rates),
 # ``form`` for the group rows of a Biểu 06 statistics form.
@@ -415,14 +415,6 @@ def fields(key: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(TEXT[key]) if name}
 
 
-def _blank(x) -> bool:
-    """None, NaN or NA (a scalar pandas calls missing)."""
-    try:
-        return x is None or bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
-
-
 def level_label(level, short: bool = False) -> str:
     """The reader's word for a level key (unknown keys pass through)."""
     table = LEVELS_SHORT if short else LEVELS
@@ -439,7 +431,7 @@ def status_key(status) -> str:
     >>> status_key("Khó đạt"), status_key("at_risk"), status_key(None), status_key("")
     ('off_track', 'at_risk', 'no_data', 'no_data')
     """
-    if _blank(status) or str(status).strip() == "":
+    if _isna(status) or str(status).strip() == "":
         return "no_data"
     key = str(status).strip()
     if key in STATUSES:

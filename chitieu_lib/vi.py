@@ -14,8 +14,6 @@ import math
 
 import pandas as pd
 
-from . import labels
-
 DASH = "—"
 
 
@@ -58,18 +56,6 @@ def fmt_pct(x, decimals: int = 1) -> str:
     ('33,3%', '100,0%', '—')
     """
     return DASH if _isna(x) else fmt_num(float(x) * 100, decimals) + "%"
-
-
-def fmt_points(x, decimals: int = 1) -> str:
-    """A difference of fractions in percentage points.
-
-    >>> fmt_points(0.052), fmt_points(-0.1)
-    ('+5,2 điểm %', '-10,0 điểm %')
-    """
-    if _isna(x):
-        return DASH
-    sign = "+" if float(x) > 0 else ""
-    return labels.say("points", value=f"{sign}{fmt_num(float(x) * 100, decimals)}")
 
 
 def fmt_date(x) -> str:

@@ -59,21 +59,25 @@ STARTUP_ENV = dict(os.environ)
 
 # --------------------------------------------------------------------------- where and what
 
-def runtime_dir() -> Path:
-    """The user's private folder for servers' sockets (created with mode 0700)."""
+def runtime_dir(create: bool = False) -> Path:
+    """The user's private folder for servers' sockets (mode 0700; made by ``start`` only, so
+    that a command with no server leaves nothing behind)."""
     base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
     folder = Path(base) / f"chitieu-warm-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
+    if create:
+        folder.mkdir(mode=0o700, exist_ok=True)
+    elif not folder.exists():
+        return folder
     if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o077:
         raise PermissionError(f"{folder} must belong to you alone (mode 0700)")
     return folder
 
 
-def server_paths(cwd: str | None = None) -> dict:
+def server_paths(cwd: str | None = None, create: bool = False) -> dict:
     """Socket, pid file and log of the server for ``cwd`` and this Python environment."""
     cwd = os.path.realpath(cwd or os.getcwd())
     key = hashlib.sha1(f"{sys.prefix}\0{cwd}".encode()).hexdigest()[:16]
-    folder = runtime_dir()
+    folder = runtime_dir(create)
     return {"socket": folder / f"{key}.sock", "pid": folder / f"{key}.pid", "log": folder / f"{key}.log",
             "state": folder / f"{key}.state", "cwd": cwd}
 
@@ -269,7 +273,7 @@ def start(idle: float = IDLE_SECONDS, workers: int | None = None) -> tuple[int, 
 
     Returns (pid, started now).
     """
-    paths = server_paths()
+    paths = server_paths(create=True)
     with open(paths["pid"].with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)     # two `warm start` at once: one starts, one finds it
         return _start_locked(paths, idle, workers)

@@ -20,6 +20,7 @@ import threading
 import time
 
 from . import cli, warm
+from .atomic import UMASK
 from .warm import code_signature, environment, send_json, server_paths
 
 # --------------------------------------------------------------------------- the runner
@@ -51,7 +52,7 @@ def _decline_reason(request: dict, cwd: str, env: dict, signature: str) -> str |
         return "the kit's code or packages changed"
     if request.get("nice", os.nice(0)) != os.nice(0):
         return "another priority (nice)"
-    if request.get("umask") != _UMASK:
+    if request.get("umask") != UMASK:
         # The files a command writes take its umask; the runner's workers were started with
         # the server's.
         return "another umask"
@@ -73,10 +74,6 @@ def _cleanup() -> None:
     from chitieu_lib.engine import executors, kernels  # imported by _prepare_runner already
     executors.discard_prestarted_pool()
     kernels.shutdown_all()
-
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 def _stop_when_client_goes(conn: socket.socket) -> None:

@@ -52,6 +52,12 @@ def _rates(capsys, *args):
     return code, rates, acc, text
 
 
+def _rates_of(capsys, tmp_path, dossiers, catalog, *extra):
+    """`chitieu rates` on one dossier file, writing rates and accounting into ``tmp_path``."""
+    return _rates(capsys, "--dossiers", dossiers, "--catalog", catalog, "--out", tmp_path / "r.csv",
+                  "--accounting", tmp_path / "a.csv", *extra)
+
+
 def _ingest(capsys, raw, out, *extra):
     code = main(["ingest", str(raw), "--out", str(out), *map(str, extra)])
     printed = capsys.readouterr()
@@ -98,8 +104,7 @@ def _write_dvcqg(path):
 
 def test_dvcqg_set_with_local_codes_and_compact_dates(tmp_path, capsys):
     cat, d = _catalog(tmp_path), _write_dvcqg(tmp_path / "dvcqg.csv")
-    code, rates, acc, text = _rates(capsys, "--dossiers", d, "--catalog", cat, "--out", tmp_path / "r.csv",
-                                    "--accounting", tmp_path / "a.csv")
+    code, rates, acc, text = _rates_of(capsys, tmp_path, d, cat)
     assert code == 0, text
     # Hand tally: H1 online, H2 direct, H3 postal for 571; H6's agency code is unknown without a map.
     assert (rates["571"]["online"], rates["571"]["total"]) == ("1", "3")
@@ -110,8 +115,7 @@ def test_dvcqg_set_with_local_codes_and_compact_dates(tmp_path, capsys):
     # The unit map resolves the national agency code; --format forces the profile.
     umap = tmp_path / "units.csv"
     umap.write_text("unit,unit_code\n000.00.17.H34,571\n", encoding="utf-8")
-    code, rates, acc, text = _rates(capsys, "--dossiers", d, "--catalog", cat, "--out", tmp_path / "r.csv",
-                                    "--accounting", tmp_path / "a.csv", "--unit-map", umap, "--format", "dvcqg")
+    code, rates, acc, text = _rates_of(capsys, tmp_path, d, cat, "--unit-map", umap, "--format", "dvcqg")
     assert code == 0, text
     assert (rates["571"]["online"], rates["571"]["total"]) == ("2", "4") and acc["unknown_unit"] == 0
 
@@ -169,8 +173,7 @@ def _html_list(path):
 
 def test_html_xls_dossier_list_with_title_rows_and_merged_headers(tmp_path, capsys):
     cat, d = _catalog(tmp_path), _html_list(tmp_path / "danhsach.xls")
-    code, rates, acc, text = _rates(capsys, "--dossiers", d, "--catalog", cat, "--out", tmp_path / "r.csv",
-                                    "--accounting", tmp_path / "a.csv")
+    code, rates, acc, text = _rates_of(capsys, tmp_path, d, cat)
     assert code == 0, text
     # Hand tally: Nha Trang (568) A1 online + A2 direct; Sở Tư pháp A3 online; row 4 is blank_row.
     assert (rates["568"]["online"], rates["568"]["total"]) == ("1", "2")
@@ -284,8 +287,7 @@ def test_cell_over_the_csv_field_limit_is_read(tmp_path, capsys):
     d.write_text("Mã hồ sơ,Mã TTHC,Mã đơn vị,Ngày tiếp nhận,Hình thức nộp,Ghi chú\n"
                  f"X1,T-CONT,STP,05/03/2019,Trực tuyến,{'x' * 200_000}\n"
                  "X2,T-CONT,STP,06/03/2019,Trực tiếp,\n", encoding="utf-8")
-    code, rates, acc, text = _rates(capsys, "--dossiers", d, "--catalog", cat, "--out", tmp_path / "r.csv",
-                                    "--accounting", tmp_path / "a.csv")
+    code, rates, acc, text = _rates_of(capsys, tmp_path, d, cat)
     assert code == 0, text
     assert (rates["STP"]["online"], rates["STP"]["total"]) == ("1", "2")
 

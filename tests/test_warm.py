@@ -121,7 +121,7 @@ def test_the_server_stops_when_idle_and_on_stop(test_store, tmp_path):
 
 
 def test_the_socket_folder_is_private():
-    assert warm.runtime_dir().stat().st_mode & 0o777 == 0o700
+    assert warm.runtime_dir(create=True).stat().st_mode & 0o777 == 0o700
 
 
 def test_another_umask_runs_cold(server):

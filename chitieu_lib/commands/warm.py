@@ -18,8 +18,10 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import sys
 
 from .. import warm
+from ..errors import InputError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -34,11 +36,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     if args.action == "start":
         if args.idle <= 0:
-            raise SystemExit("chitieu warm: error: --idle must be more than 0 seconds")
+            raise InputError(f"--idle {args.idle:g}: expected a number of seconds above 0")
         try:
             pid, started = warm.start(idle=args.idle, workers=args.workers)
         except RuntimeError as exc:
-            print(f"chitieu warm: error: {exc}")
+            print(f"chitieu warm: error: {exc}", file=sys.stderr)
             return 1
         print(f"chitieu warm: {'started' if started else 'already running'} (pid {pid}) for "
               f"{warm.server_paths()['cwd']}; stops after {args.idle:g} s without a command")

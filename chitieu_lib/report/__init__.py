@@ -14,7 +14,7 @@ The notebooks in ``notebooks/`` call only this package and :mod:`chitieu_lib.plo
 """
 
 from ..labels import SYNTHETIC_NOTE, level_label, reason_label, status_css, status_key, status_label
-from ..vi import DASH, _isna, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_points
+from ..vi import DASH, _isna, fmt_date, fmt_int, fmt_num, fmt_pct
 from .changes import (agency_changes, change_frame, change_table, previous_year, previous_year_html,
                       previous_year_table_html, show_changes)
 from .checks import print_checks
@@ -22,7 +22,7 @@ from .display import (TABLE_MIME, payload_frame, show_agencies, show_group_ranki
                       table_payload)
 from .tables import (agency_table, group_counts, league_table, quality_table, recount, table_html,
                      where_to_push, where_to_push_table)
-from .text import (data_source_text, decision_ref, fmt_month, footer_html, gap_dossiers, header_html,
+from .text import (data_source_text, decision_ref, fmt_month, fmt_points, footer_html, gap_dossiers, header_html,
                    headline, headline_html, intro_html, is_synthetic, letter_ref, letters_html,
                    manifest_value, nav_html, pace_text, province_header_html, status_note_html, title_text, track_record_html,
                    window_text)

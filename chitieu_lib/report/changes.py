@@ -20,10 +20,10 @@ from ..labels import COLUMNS as C
 from ..ingest import apply_as_of
 from ..rates import rates_by, unit_rates
 from ..store import open_store, read_manifest
-from ..vi import DASH, fmt_date, fmt_int, fmt_pct
+from ..vi import fmt_date, fmt_int, fmt_pct
 from .display import show_html, show_table
 from .tables import table_html
-from .text import decision_ref
+from .text import decision_ref, fmt_points
 from .views import View, build_view
 
 
@@ -120,16 +120,12 @@ def _heading(since) -> str:
 
 def changes_summary_html(row: pd.Series) -> str:
     """One unit's changes in sentences (the figures of :func:`change_frame`)."""
-    def pts(x) -> str:
-        if pd.isna(x):
-            return DASH
-        return labels.say("points", value=("+" if x > 0 else "") + f"{x * 100:.1f}".replace(".", ","))
     text = labels.say(
         "changes_summary", rate_then=fmt_pct(row["rate_then"]), rate_now=fmt_pct(row["rate_now"]),
-        rate_change=pts(row["rate_change"]), total=fmt_int(row["total_between"]),
+        rate_change=fmt_points(row["rate_change"]), total=fmt_int(row["total_between"]),
         online=fmt_int(row["online_between"]), share=fmt_pct(row["share_between"]),
         projected_then=fmt_pct(row["projected_then"]), projected_now=fmt_pct(row["projected_now"]),
-        projected_change=pts(row["projected_change"]), p_meet_change=pts(row["p_meet_change"]),
+        projected_change=fmt_points(row["projected_change"]), p_meet_change=fmt_points(row["p_meet_change"]),
         status_then=labels.status_label(row["status_then"]), status_now=labels.status_label(row["status_now"]))
     return f"<p>{text}</p>"
 

@@ -37,6 +37,18 @@ def gap_dossiers(online, total, target) -> int:
     return max(0, math.ceil(round(float(target) * float(total) - float(online), 9)))
 
 
+def fmt_points(x, decimals: int = 1) -> str:
+    """A difference of fractions in percentage points.
+
+    >>> fmt_points(0.052), fmt_points(-0.1)
+    ('+5,2 điểm %', '-10,0 điểm %')
+    """
+    if _isna(x):
+        return DASH
+    sign = "+" if float(x) > 0 else ""
+    return labels.say("points", value=f"{sign}{fmt_num(float(x) * 100, decimals)}")
+
+
 def fmt_month(x) -> str:
     """Month/year.
 
