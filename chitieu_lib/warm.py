@@ -79,7 +79,7 @@ def server_paths(cwd: str | None = None, create: bool = False) -> dict:
     key = hashlib.sha1(f"{sys.prefix}\0{cwd}".encode()).hexdigest()[:16]
     folder = runtime_dir(create)
     return {"socket": folder / f"{key}.sock", "pid": folder / f"{key}.pid", "log": folder / f"{key}.log",
-            "state": folder / f"{key}.state", "cwd": cwd}
+            "state": folder / f"{key}.state", "setup": folder / f"{key}.setup.json", "cwd": cwd}
 
 
 def environment(env=None) -> dict:

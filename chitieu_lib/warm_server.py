@@ -25,10 +25,12 @@ from .warm import code_signature, environment, send_json, server_paths
 
 # --------------------------------------------------------------------------- the runner
 
-def _prepare_runner(cwd: str, workers: int) -> None:
+def _prepare_runner(cwd: str, workers: int, setup: list) -> None:
     """Import what commands use and start the kernels a render would start (then wait for them).
 
-    The imports are here, not at the top: the server runs this module too, and stays small.
+    ``setup``: the kernel set-up of the last command's batch (the store its reports read),
+    made again by these kernels (:func:`_last_setup`). The imports are here, not at the top:
+    the server runs this module too, and stays small.
     """
     import chitieu_lib.commands.common  # noqa: F401 -- pandas, pandera
     import chitieu_lib.engine.execute  # noqa: F401 -- papermill, nbclient
@@ -36,9 +38,32 @@ def _prepare_runner(cwd: str, workers: int) -> None:
     from chitieu_lib.engine import executors, kernels
     from chitieu_lib.html import _exporter
     _exporter()
-    kernels.get_kernel(cwd)                      # a single report runs in this process's kernel
+    kernels.get_kernel(cwd, setup_calls=setup)   # a single report runs in this process's kernel
     if workers > 1:
-        executors.prestart_pool(workers, {"engine": "warm", "cwd": cwd})
+        executors.prestart_pool(workers, {"engine": "warm", "cwd": cwd, "kernel_setup": setup})
+
+
+def _last_setup(path) -> list:
+    """The kernel set-up the previous runner's command used ([] if none, or unreadable).
+
+    Only calls of the kit's own functions: the file sits in the user's private folder, but
+    a kernel should never be made to call anything else from a file.
+    """
+    try:
+        calls = [(str(m), str(f), list(a)) for m, f, a in json.loads(path.read_text())]
+    except (OSError, ValueError, TypeError):
+        return []
+    return [c for c in calls if c[0] == "chitieu_lib" or c[0].startswith("chitieu_lib.")]
+
+
+def _keep_setup(path) -> None:
+    """Write down this command's kernel set-up for the next runner (only a batch's, if any)."""
+    from chitieu_lib.engine import executors
+    if executors.last_kernel_setup:
+        try:
+            path.write_text(json.dumps([list(c) for c in executors.last_kernel_setup]))
+        except (OSError, TypeError, ValueError):
+            pass
 
 
 def _decline_reason(request: dict, cwd: str, env: dict, signature: str) -> str | None:
@@ -140,7 +165,9 @@ def runner_main(control_fd: int, workers: int) -> int:
     signature = code_signature()
     control = socket.socket(fileno=control_fd)
     try:
-        _prepare_runner(os.getcwd(), workers)   # the engine's kernels know the folder as getcwd() says
+        setup_file = server_paths(cwd)["setup"]
+        # The engine's kernels know the folder as getcwd() says.
+        _prepare_runner(os.getcwd(), workers, _last_setup(setup_file))
         while True:
             control.sendall(b"ready\n")
             _msg, fds, _flags, _addr = socket.recv_fds(control, 16, 1)
@@ -148,6 +175,7 @@ def runner_main(control_fd: int, workers: int) -> int:
                 return 0                              # the server is stopping
             with socket.socket(fileno=fds[0]) as conn:
                 if _serve_one(conn, cwd, env, signature):
+                    _keep_setup(setup_file)
                     try:
                         control.sendall(b"done\n")  # the server shows "finishing" until we exit
                     except OSError:
@@ -304,7 +332,7 @@ def server_main(idle: float, workers: int) -> int:
     finally:
         paths["socket"].unlink(missing_ok=True)
         server.close()
-        for name in ("pid", "state"):
+        for name in ("pid", "state", "setup"):
             paths[name].unlink(missing_ok=True)
         log.close()
         if server.state != "failed":

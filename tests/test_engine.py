@@ -285,3 +285,19 @@ def test_dead_worker_process_fails_its_job_only(tmp_path, light_kernels):
     results = run_jobs(jobs, workers=2, progress=False, cell_timeout=60)
     assert {r.job.name: r.ok for r in results} == {"ok0": True, "killer": False, "ok1": True, "ok2": True}
     assert results[1].error.startswith("worker process died")
+
+
+def test_kernel_setup_reads_the_store_before_the_first_report(tmp_path, test_store):
+    """``kernel_setup`` (what ``chitieu render`` passes): a new kernel has the store's tables
+    before its first report runs, and a failing call does not stop the kernel."""
+    probe = write_nb(tmp_path / "probe.ipynb", (
+        "from chitieu_lib.report import views\n"
+        "print('kept', views._KEPT.get('key') is not None)"), params="unit = 'A'")
+    setup = [("chitieu_lib.report.views", "open_report_store", (str(test_store),)),
+             ("chitieu_lib.report.views", "no_such_function", ())]
+    with_setup = run_jobs([job(tmp_path, probe, "with")], engine="warm", workers=1, progress=False,
+                          kernel_setup=setup)
+    without = run_jobs([job(tmp_path, probe, "without")], engine="warm", workers=1, progress=False)
+    assert with_setup[0].ok and without[0].ok, (with_setup[0].error, without[0].error)
+    assert "kept True" in outputs_text(tmp_path / "out" / "with.ipynb")
+    assert "kept False" in outputs_text(tmp_path / "out" / "without.ipynb")

@@ -68,6 +68,10 @@ def test_reports_from_the_runner_are_those_of_a_cold_run(server):
     one = _render(cwd, env, cwd / "warm1", "22516", timings=cwd / "t1.json")
     assert "not using the warm runner" not in one.stderr
     assert json.loads((cwd / "t1.json").read_text())["kept warm"] is True
+    # The next runner's kernels read the store this render read, before its first report.
+    kept = json.loads(warm.server_paths(str(cwd))["setup"].read_text())
+    assert kept == [["chitieu_lib.report.views", "open_report_store",
+                     [str(Path(env["CHITIEU_PROCESSED_DIR"]).resolve())]]]
     assert "ready" in _wait_ready(cwd, env)
     _render(cwd, env, cwd / "warm2", "22516", "571", timings=cwd / "t2.json")
     assert json.loads((cwd / "t2.json").read_text())["kept warm"] is True
@@ -151,3 +155,13 @@ def test_a_killed_client_stops_its_command(server):
     written = list(out.rglob("*.html"))
     communes = [p for p in written if p.parent.name == "xa"]
     assert len(communes) < 100        # of the 137 communes with a target
+
+
+def test_next_runner_makes_only_the_kits_calls(tmp_path):
+    from chitieu_lib.warm_server import _last_setup
+    path = tmp_path / "setup.json"
+    path.write_text(json.dumps([["chitieu_lib.report.views", "open_report_store", ["/d"]],
+                                ["os", "system", ["rm -rf /"]], ["chitieu_libx", "f", []]]))
+    assert _last_setup(path) == [("chitieu_lib.report.views", "open_report_store", ["/d"])]
+    path.write_text("{not json")
+    assert _last_setup(path) == [] and _last_setup(tmp_path / "missing.json") == []

@@ -129,7 +129,7 @@ def _remove_stale(job, previous: dict | None, keep) -> None:
             path.unlink(missing_ok=True)
 
 
-def run_job(job, *, engine="warm", cell_timeout=600, cwd=None, fp=None) -> JobResult:
+def run_job(job, *, engine="warm", cell_timeout=600, cwd=None, fp=None, kernel_setup=()) -> JobResult:
     """Execute one job and write its outputs; never raises for a failing report.
 
     On success: the executed .ipynb, the HTML and the job's extra outputs (the
@@ -138,6 +138,7 @@ def run_job(job, *, engine="warm", cell_timeout=600, cwd=None, fp=None) -> JobRe
     the (partly) executed .ipynb when there is one, a record with status
     ``failed`` and the error, and no HTML nor tables (those of a previous run of
     this job are removed, so no page on disk is older than its record says).
+    ``kernel_setup``: for a warm kernel this job starts (:data:`.kernels.SetupCalls`).
     """
     from ..html import notebook_to_html  # nbconvert is heavy; import where it is used
 
@@ -152,7 +153,7 @@ def run_job(job, *, engine="warm", cell_timeout=600, cwd=None, fp=None) -> JobRe
                                             output_path=job.out_ipynb, cell_timeout=cell_timeout,
                                             extra_arguments=kernels.KERNEL_ARGUMENTS)
         else:
-            nb, exc = _execute_warm(job, cell_timeout, cwd, steps)
+            nb, exc = _execute_warm(job, cell_timeout, cwd, steps, kernel_setup)
         steps["execute"] = time.perf_counter() - t0 - sum(steps.values())
         if exc is not None:
             error = _describe(exc, cell_timeout)
@@ -182,11 +183,11 @@ def run_job(job, *, engine="warm", cell_timeout=600, cwd=None, fp=None) -> JobRe
     return JobResult(job, error is None, error, seconds, timings={k: round(v, 4) for k, v in steps.items()})
 
 
-def _execute_warm(job, cell_timeout, cwd, steps):
+def _execute_warm(job, cell_timeout, cwd, steps, kernel_setup=()):
     """Run the job in this worker's warm kernel; ``steps`` gets the seconds spent waiting for
     the kernel (its start, when this is its first report) and resetting it."""
     t0 = time.perf_counter()
-    kernel = kernels.get_kernel(cwd)
+    kernel = kernels.get_kernel(cwd, setup_calls=kernel_setup)
     steps["kernel"] = time.perf_counter() - t0
     try:
         if kernel.reports:

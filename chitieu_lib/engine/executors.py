@@ -31,7 +31,7 @@ def _progress(total, enabled):
                 file=sys.stderr, dynamic_ncols=True)
 
 
-def _warm_up(engine: str, cwd: str) -> None:
+def _warm_up(engine: str, cwd: str, kernel_setup=()) -> None:
     """Get this process ready for reports: launch its kernel, then import the engine meanwhile.
 
     Run in each worker process as it starts (the pool's initializer), and in this
@@ -41,7 +41,7 @@ def _warm_up(engine: str, cwd: str) -> None:
     try:
         from . import kernels  # lazy: see _run_local
         if engine == "warm":
-            kernels.prestart_kernel(cwd)
+            kernels.prestart_kernel(cwd, kernel_setup)
         from . import execute  # noqa: F401 -- papermill, nbclient: ~1 s, while the kernel boots
         from ..html import _exporter
         _exporter()            # nbconvert and its templates
@@ -53,10 +53,10 @@ def _nothing() -> None:
     """A task that only makes the pool start one more worker process."""
 
 
-def _kernel_ready(cwd: str) -> int:
+def _kernel_ready(cwd: str, kernel_setup=()) -> int:
     """A task that returns once this worker's kernel is up and preloaded: the worker's pid."""
     from . import kernels  # lazy: see _run_local
-    kernels.get_kernel(cwd)
+    kernels.get_kernel(cwd, setup_calls=kernel_setup)
     return os.getpid()
 
 
@@ -74,7 +74,7 @@ class _Workers:
         self.pool = None
         self.in_process = count == 1 and _in_process_ok()
         if self.in_process:
-            _warm_up(options["engine"], options["cwd"])
+            _warm_up(options["engine"], options["cwd"], options.get("kernel_setup", ()))
         else:
             self.pool = _take_prestarted_pool(count, options)
             if self.pool is None:
@@ -100,6 +100,9 @@ class _Workers:
 
 # A pool started before its batch was known (chitieu_lib.warm: a runner waiting for a command).
 _prestarted: dict = {}
+# The kernel set-up of this process's last batch (run_jobs): a kept-warm runner's next kernels
+# are set up the same way, as the next command most likely reads the same store.
+last_kernel_setup: tuple = ()
 
 
 def prestart_pool(workers: int, options: dict, timeout: float = 120) -> None:
@@ -117,7 +120,8 @@ def prestart_pool(workers: int, options: dict, timeout: float = 120) -> None:
     ready: set[int] = set()
     deadline = time.monotonic() + timeout
     while len(ready) < workers and time.monotonic() < deadline:
-        probes = [pool.submit(_kernel_ready, options["cwd"]) for _ in range(workers - len(ready))]
+        probes = [pool.submit(_kernel_ready, options["cwd"], options.get("kernel_setup", ()))
+                  for _ in range(workers - len(ready))]
         answered = {probe.result(timeout=max(1.0, deadline - time.monotonic())) for probe in probes}
         if answered <= ready:
             time.sleep(0.05)     # only ready workers answered: give the others time to boot
@@ -144,7 +148,8 @@ def discard_prestarted_pool() -> None:
 def _new_pool(workers: int, options: dict) -> ProcessPoolExecutor:
     # spawn, not fork: the parent holds zmq sockets and threads that must not be copied.
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_warm_up, initargs=(options["engine"], options["cwd"]))
+                               initializer=_warm_up,
+                               initargs=(options["engine"], options["cwd"], options.get("kernel_setup", ())))
 
 
 def _run_local(todo, options, workers, bar, first_pool=None, in_process=None):
@@ -234,7 +239,7 @@ def _run_dask(todo, options, scheduler, bar):
 
 def run_jobs(jobs, *, engine="warm", workers=None, cell_timeout=600, executor="local",
              scheduler=None, resume=False, progress=True, data_fingerprint=None, prepare=None,
-             timings=None):
+             timings=None, kernel_setup=()):
     """Execute every job; return one ``JobResult`` per job, in the order given.
 
     ``engine``: ``"warm"`` (kernels kept between reports) or ``"papermill"``
@@ -249,6 +254,9 @@ def run_jobs(jobs, *, engine="warm", workers=None, cell_timeout=600, executor="l
     for the work every report shares; not called when there is nothing to run.
     ``timings``: a dict to fill with seconds per phase (``resume check``, ``start workers``,
     ``shared work``: ``prepare``, ``reports``) and ``workers`` (how many were started).
+    ``kernel_setup``: calls each new warm kernel makes before its first report
+    (:data:`chitieu_lib.engine.kernels.SetupCalls`: a render's kernels read its store);
+    kept in ``last_kernel_setup`` for a kept-warm runner's next kernels.
     A failing report never stops the batch: it comes back with ``ok=False`` and ``error``.
     """
     if engine not in ENGINES:
@@ -262,7 +270,10 @@ def run_jobs(jobs, *, engine="warm", workers=None, cell_timeout=600, executor="l
     clock = time.perf_counter()
     jobs = list(jobs)
     workers = max(1, int(workers or os.cpu_count() or 1))
-    options = {"engine": engine, "cell_timeout": cell_timeout, "cwd": os.getcwd()}
+    options = {"engine": engine, "cell_timeout": cell_timeout, "cwd": os.getcwd(),
+               "kernel_setup": tuple(kernel_setup)}
+    global last_kernel_setup
+    last_kernel_setup = options["kernel_setup"]
     results, todo = {}, []
     for i, job in enumerate(jobs):
         fp = fingerprint(job, data_fingerprint)

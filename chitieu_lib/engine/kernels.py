@@ -20,7 +20,8 @@ Reset semantics (what a report can and cannot see of the reports before it):
   and the kit itself, preloaded at start (numpy, pandas, matplotlib, seaborn,
   chitieu_lib), and whatever those modules cache internally (the last store's
   tables, ``report.views._KEPT``: read again when a store file changes, and handed to
-  each report as copy-on-write copies that report cannot change for the next).
+  each report as copy-on-write copies that report cannot change for the next). A new
+  kernel can read them before its first report (``setup_calls``, :data:`SetupCalls`).
 - not reset: the global random generators' state (a notebook that does not seed
   them is not reproducible in any kernel), monkeypatching of library modules,
   threads or files a report leaves behind. A report that fails, times out or
@@ -47,6 +48,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Sequence
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
@@ -59,6 +61,10 @@ KERNEL_NAME = "python3"
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 START_ATTEMPTS = 3
 PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "chitieu_lib")
+# Calls a new kernel makes once its modules are preloaded, as (module, function, args) of
+# plain values: what they read, those modules keep for the reports (a render's reports
+# open one store: chitieu_lib.report.views keeps its tables). A call that fails is skipped.
+SetupCalls = Sequence[tuple[str, str, Sequence]]
 
 
 def preload_modules() -> tuple[str, ...]:
@@ -68,13 +74,18 @@ def preload_modules() -> tuple[str, ...]:
     return tuple(n.strip() for n in names.split(",") if n.strip()) if names is not None else PRELOAD
 
 _SETUP = r"""
-def _chitieu_setup(preload, keep_roots):
+def _chitieu_setup(preload, keep_roots, calls):
     import importlib, os, sys, types, warnings
     for name in (*preload, "matplotlib.pyplot"):  # pyplot: for the rcParams snapshot
         try:
             importlib.import_module(name)
         except Exception:
             pass
+    for module, function, args in calls:
+        try:
+            getattr(importlib.import_module(module), function)(*args)
+        except Exception:
+            pass  # the report that needs it meets the error itself, with its message
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is not None:
         # The backend (inline) is activated lazily, by the first figure; it sets
@@ -95,7 +106,7 @@ def _chitieu_setup(preload, keep_roots):
     import gc
     gc.collect()
     gc.freeze()  # what is alive now lives as long as the kernel: later collections skip it
-_chitieu_setup(%r, %r)
+_chitieu_setup(%r, %r, %r)
 del _chitieu_setup
 """
 
@@ -112,6 +123,8 @@ def _chitieu_reset():
         path = getattr(module, "__file__", None) or ""
         if path and not os.path.realpath(path).startswith(state.keep_roots):
             del sys.modules[name]
+        else:
+            state.modules.add(name)  # kept for good: not looked at again by the next resets
     os.chdir(state.cwd)
     os.environ.clear()
     os.environ.update(state.environ)
@@ -193,11 +206,12 @@ def _ipc_prefix() -> str:
     return os.path.join(_ipc_dir, uuid.uuid4().hex[:12])
 
 
-async def _launch(cwd: str) -> tuple[WarmKernel, str]:
+async def _launch(cwd: str, setup_calls: SetupCalls = ()) -> tuple[WarmKernel, str]:
     """Start a kernel process and queue its set-up (preloading); return at once, not waiting for it.
 
     The set-up request waits in ZeroMQ's queue until the kernel is up; the kernel then
     preloads while its caller does other work. :func:`_ready` waits for both.
+    ``setup_calls``: see :data:`SetupCalls`.
     """
     km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=_ipc_prefix())
     # hist_file: an in-memory input history (reset writes none to ~/.ipython's SQLite file,
@@ -208,7 +222,8 @@ async def _launch(cwd: str) -> tuple[WarmKernel, str]:
     kc.start_channels()
     kc.allow_stdin = False
     kernel = WarmKernel(km, kc, cwd)
-    return kernel, _send_silent(kernel, _SETUP % (preload_modules(), _keep_roots()))
+    calls = [(str(m), str(f), tuple(a)) for m, f, a in setup_calls]
+    return kernel, _send_silent(kernel, _SETUP % (preload_modules(), _keep_roots(), calls))
 
 
 async def _ready(kernel: WarmKernel, setup_id: str, startup_timeout: float) -> WarmKernel:
@@ -223,8 +238,8 @@ async def _ready(kernel: WarmKernel, setup_id: str, startup_timeout: float) -> W
     return kernel
 
 
-async def _start(cwd: str, startup_timeout: float) -> WarmKernel:
-    kernel, setup_id = await _launch(cwd)
+async def _start(cwd: str, startup_timeout: float, setup_calls: SetupCalls = ()) -> WarmKernel:
+    kernel, setup_id = await _launch(cwd, setup_calls)
     return await _ready(kernel, setup_id, startup_timeout)
 
 
@@ -250,7 +265,7 @@ _all: set = set()
 _lock = threading.Lock()
 
 
-def prestart_kernel(cwd: str) -> None:
+def prestart_kernel(cwd: str, setup_calls: SetupCalls = ()) -> None:
     """Launch this thread's kernel now and return at once; :func:`get_kernel` waits for it.
 
     A caller with other work before its first report (opening the store, planning)
@@ -260,7 +275,7 @@ def prestart_kernel(cwd: str) -> None:
     if getattr(_local, "kernel", None) is not None or getattr(_local, "launched", None) is not None:
         return
     try:
-        _local.launched = _launch_sync(cwd)
+        _local.launched = _launch_sync(cwd, setup_calls)
     except Exception:  # noqa: BLE001 -- get_kernel starts one (with its retries) instead
         _local.launched = None
         return
@@ -285,8 +300,11 @@ def _take_launched(cwd: str, startup_timeout: float) -> WarmKernel | None:
         return None
 
 
-def get_kernel(cwd: str, startup_timeout: float = 60) -> WarmKernel:
-    """This thread's warm kernel, started (and ready, and preloaded) if needed."""
+def get_kernel(cwd: str, startup_timeout: float = 60, setup_calls: SetupCalls = ()) -> WarmKernel:
+    """This thread's warm kernel, started (and ready, and preloaded) if needed.
+
+    ``setup_calls`` are made by a kernel this call starts, not by one already running.
+    """
     kernel = getattr(_local, "kernel", None)
     if kernel is not None and kernel.cwd != cwd:
         discard_kernel()
@@ -296,7 +314,7 @@ def get_kernel(cwd: str, startup_timeout: float = 60) -> WarmKernel:
     if kernel is None:
         for attempt in range(1, START_ATTEMPTS + 1):
             try:
-                kernel = start_kernel(cwd, startup_timeout)
+                kernel = start_kernel(cwd, startup_timeout, setup_calls)
                 break
             except Exception:
                 if attempt == START_ATTEMPTS:

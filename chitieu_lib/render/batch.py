@@ -94,8 +94,11 @@ def render(*, level="all", codes=None, as_of=None, processed_dir=None, out="outp
     def share():
         timings["shared projections"] = share_projections(store, [as_of, since])
 
+    # Every report opens this store first: its kernels read it while they start.
+    kernel_setup = [("chitieu_lib.report.views", "open_report_store", (processed,))]
     kwargs = dict(engine=engine, workers=workers, cell_timeout=cell_timeout, resume=resume,
-                  progress=progress, executor=executor, prepare=share, timings=engine_timings)
+                  progress=progress, executor=executor, prepare=share, timings=engine_timings,
+                  kernel_setup=kernel_setup)
     if scheduler is not None:
         kwargs["scheduler"] = scheduler
     results = run_jobs([p.job for p in planned], **kwargs)
