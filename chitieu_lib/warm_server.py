@@ -36,8 +36,8 @@ def _prepare_runner(cwd: str, workers: int, setup: list) -> None:
     import chitieu_lib.engine.execute  # noqa: F401 -- papermill, nbclient
     import chitieu_lib.render  # noqa: F401 -- the report stack, matplotlib
     from chitieu_lib.engine import executors, kernels
-    from chitieu_lib.html import _exporter
-    _exporter()
+    from chitieu_lib.html import warm_up
+    warm_up()
     kernels.get_kernel(cwd, setup_calls=setup)   # a single report runs in this process's kernel
     if workers > 1:
         executors.prestart_pool(workers, {"engine": "warm", "cwd": cwd, "kernel_setup": setup})

@@ -43,8 +43,8 @@ def _warm_up(engine: str, cwd: str, kernel_setup=()) -> None:
         if engine == "warm":
             kernels.prestart_kernel(cwd, kernel_setup)
         from . import execute  # noqa: F401 -- papermill, nbclient: ~1 s, while the kernel boots
-        from ..html import _exporter
-        _exporter()            # nbconvert and its templates
+        from ..html import warm_up
+        warm_up()              # nbconvert and its templates, compiled
     except Exception:  # noqa: BLE001
         pass
 
