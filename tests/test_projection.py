@@ -328,3 +328,63 @@ def test_jump_mixture_follows_a_step_faster_than_small_gaussian_steps():
     assert abs(gauss["m"][0, 0] - 0.5) > 0.5
     # and the jump model explains these weeks better
     assert jumps["loglik"][0] > gauss["loglik"][0]
+
+
+def _two_units_one_jumps():
+    # unit A: 500 dossiers a week, logit share −1 then 0 from week 15 (a rise of 1.0); unit B: the same
+    # district, logit −1, no dossiers from week 15 on (expected counts, exact)
+    t = np.arange(30)
+    share = 1 / (1 + np.exp(-np.stack([np.where(t < 15, -1.0, 0.0), np.full(30, -1.0)])))
+    n = np.full((2, 1, 30), 500.0)
+    n[1, 0, 15:] = 0
+    return np.round(n * share[:, None, :]), n
+
+
+def test_district_steps_carry_a_mates_rise():
+    k, n = _two_units_one_jumps()
+    steps = kalman.district_steps(k, n, np.array([0, 0]))
+    # B's mate (A) rose by 1.0 in week 15: B's steps from then on add up to about that rise, none before
+    assert steps[1, 15:].sum() == pytest.approx(1.0, abs=0.05)
+    assert np.abs(steps[1, :15]).max() < 0.01
+    # A's mate (B) has no dossiers after week 15 and a flat share before: nothing to carry
+    assert np.abs(steps[0]).max() < 0.01
+    # alone in its district, a unit gets no steps at all
+    assert not kalman.district_steps(k, n, np.array([0, 1])).any()
+
+
+def test_shared_step_moves_a_silent_unit_by_its_loading_by_hand():
+    # B has no dossiers after week 15: a district step of 0.8 in week 20 with loading N(0.5, 0.3²) moves
+    # its level by 0.5 × 0.8 = 0.4 and adds 0.3² × 0.8² = 0.0576 to the level's variance
+    k, n = _two_units_one_jumps()
+    one = np.ones(2)
+    kw = dict(q_level=1e-3 * one, q_noise=0 * one, q_slope=0 * one, slope_mean=0 * one, slope_var=0 * one)
+    steps = np.zeros((2, 30))
+    steps[1, 20] = 0.8
+    plain = kalman.kalman_filter(k, n, np.zeros((2, 1)), **kw)
+    shared = kalman.kalman_filter(k, n, np.zeros((2, 1)), **kw, shared_steps=steps, loading=0.5,
+                                  loading_var=0.3 ** 2)
+    assert shared["m"][1, 0] - plain["m"][1, 0] == pytest.approx(0.4)
+    assert shared["P"][1, 0, 0] - plain["P"][1, 0, 0] == pytest.approx(0.0576)
+    np.testing.assert_allclose(shared["m"][0], plain["m"][0])
+
+
+def _sixteen_units(shared, seed):
+    """Two districts of 8 units, 100 dossiers a week: district 0 rises by 1.0 together (lags 0–2 weeks)
+    from week 20, or (``shared`` False) each unit jumps by ±1 in a week of its own."""
+    rng = np.random.default_rng(seed)
+    level = np.full((16, 40), -0.5) + rng.normal(0, 0.3, (16, 1))
+    for u in range(16):
+        if shared and u < 8:
+            level[u, 20 + u % 3:] += 1.0
+        elif not shared:
+            level[u, rng.integers(10, 35):] += rng.choice([-1.0, 1.0])
+    n = np.full((16, 1, 40), 100.0)
+    k = np.round(n / (1 + np.exp(-level))[:, None, :])
+    groups = pd.DataFrame({"level": "commune", "target": 0.5, "district": np.repeat([0, 1], 8)})
+    return kalman.fit_state_space(k, n, groups)
+
+
+def test_shared_loading_is_chosen_only_where_units_move_together():
+    for seed in (1, 2):
+        assert _sixteen_units(True, seed)["loading"][0] > 0
+        assert tuple(_sixteen_units(False, seed)["loading"]) == (0.0, 0.0)

@@ -105,7 +105,7 @@ def _model_v2(dossiers, catalog, units, as_of, seed, n_sims, decision, period_en
     n_seg = vol["expected_segments"].shape[1]
     # the share is read from every dossier of a catalogue procedure (a new one's before it counts too)
     k, n = kalman.group_counts(seen, codes, seg, n_seg + 1, as_of, start)
-    fit = kalman.fit_state_space(k, n, tu[["level", "target"]])
+    fit = kalman.fit_state_space(k, n, tu[["level", "target"]].assign(district=kalman.districts(tu)))
     online = counted.assign(on=counted["channel"].astype(str) == "online").groupby(
         counted["unit_code"].astype(str))["on"].agg(["sum", "size"]).reindex(codes).fillna(0)
     total, online = online["size"].to_numpy(dtype=float), online["sum"].to_numpy(dtype=float)

@@ -27,6 +27,12 @@ remaining window, plus one group for procedures already closed):
   level from its group's (same level and target) current level carried back,
   with the between-unit variance: a commune with a handful of dossiers starts
   near its group and its own weeks move it from there.
+* District-shared steps (third pass): the pooled dossiers of a unit's district
+  mates (its district's UBND and communes, the unit's own left out) are
+  filtered, and their level's weekly step beyond its slope enters the unit's
+  level step with a loading N(λ, σ²), so that a district's campaign, read
+  from all its units, moves each of them (its own weeks say how far). (λ, σ)
+  by the pooled likelihood; (0, 0) where units do not move together.
 
 >>> import numpy as np
 >>> k = np.full((1, 1, 30), 30.0); n = np.full((1, 1, 30), 100.0)
@@ -60,6 +66,13 @@ LEVEL_SD_FLOOR = 0.15              # the group's level prior is never tighter th
 SLOPE_SD_FLOOR = 0.003
 SLOPE_VAR_SCALES = (1.0, 0.25, 0.05)   # slopes' between-unit variance × these: best by likelihood
 SLOPE_MEAN_PROVINCE = True         # slope prior mean pooled over all units, not per level
+# District-shared steps (a district's campaign lifts its UBND and communes within weeks): the level of
+# the pooled dossiers of a unit's district mates (the unit's own left out) is filtered, and its weekly
+# step beyond its slope enters the unit's level step with a loading N(λ, σ²) per unit; (λ, σ) from
+# GRID_SHARED by the pooled likelihood of the units with mates, (0, 0): the units move on their own.
+GRID_SHARED = ((0.0, 0.0), (0.5, 0.0), (1.0, 0.0), (0.5, 0.5), (1.0, 0.5))
+GRID_DISTRICT = ((1e-3, 0.0, 0.0), (1e-2, 0.0, 0.0), (1e-3, 0.05, 0.25))   # mates' filter: (q_ℓ, π, q_jump)
+SHARED_BURN_IN = 4                 # weeks: the mates' filter is still leaving its prior, no steps read
 
 
 def expit(x):
@@ -148,7 +161,8 @@ def _update(m, P, kt, nt, off, q_noise, has):
 
 
 def kalman_filter(k, n, off, *, q_level, q_noise, q_slope, slope_mean, slope_var, level0=None,
-                  level0_sd=LEVEL0_SD, jump_prob=None, q_jump=None) -> dict:
+                  level0_sd=LEVEL0_SD, jump_prob=None, q_jump=None, shared_steps=None, loading=0.0,
+                  loading_var=0.0, history=False) -> dict:
     """Filter every unit at once. k, n: units × groups × weeks; q_*: per-unit arrays.
 
     Level steps are Gaussian, N(0, q_level), or — with ``jump_prob`` π and
@@ -156,9 +170,13 @@ def kalman_filter(k, n, off, *, q_level, q_noise, q_slope, slope_mean, slope_var
     jump N(0, q_jump) (campaigns, reorganisations: heavier tails than a random
     walk). The mixture is filtered by GPB1: each week both branches are
     updated, weighted by π·likelihood, and collapsed to one Gaussian (moments).
+    ``shared_steps`` (units × weeks, :func:`district_steps`): known steps of
+    the unit's district, added to its level step with a loading N(λ, σ²)
+    (``loading``, ``loading_var``): mean λ·step, variance σ²·step² more.
     Returns the state at the last week, ``m`` (units × 2: level, slope) and
     ``P`` (units × 2 × 2) and ``loglik`` per unit (Laplace approximation of the
-    one-week-ahead predictive likelihood, binomial constants dropped).
+    one-week-ahead predictive likelihood, binomial constants dropped); with
+    ``history``, ``levels`` and ``slopes`` (units × weeks, filtered).
     """
     n_units, _, n_weeks = k.shape
     if level0 is None:
@@ -169,39 +187,46 @@ def kalman_filter(k, n, off, *, q_level, q_noise, q_slope, slope_mean, slope_var
     P = np.zeros((n_units, 2, 2))
     P[:, 0, 0], P[:, 1, 1] = np.asarray(level0_sd) ** 2, slope_var
     loglik = np.zeros(n_units)
+    levels, slopes = np.zeros((n_units, n_weeks)), np.zeros((n_units, n_weeks))
     for t in range(n_weeks):
         jump_now = mixture and t > 0
-        if t > 0:    # predict: ℓ += b
-            m = np.stack([m[:, 0] + m[:, 1], m[:, 1]], axis=1)
-            p00 = P[:, 0, 0] + 2 * P[:, 0, 1] + P[:, 1, 1] + q_level
+        if t > 0:    # predict: ℓ += b (+ the district's step)
+            d = 0.0 if shared_steps is None else shared_steps[:, t]
+            m = np.stack([m[:, 0] + m[:, 1] + loading * d, m[:, 1]], axis=1)
+            p00 = P[:, 0, 0] + 2 * P[:, 0, 1] + P[:, 1, 1] + q_level + loading_var * d ** 2
             p01 = P[:, 0, 1] + P[:, 1, 1]
             P = np.stack([np.stack([p00, p01], -1), np.stack([p01, P[:, 1, 1] + q_slope], -1)], axis=1)
-        kt, nt = k[:, :, t], n[:, :, t]
-        has = nt.sum(axis=1) > 0
-        if not has.any():
-            if jump_now:                                     # no data: the mixture's variance
-                P = P.copy()
-                P[:, 0, 0] += jump_prob * q_jump
-            continue
-        if not jump_now:
-            m, P, ll = _update(m, P, kt, nt, off, q_noise, has)
-            loglik += ll
-            continue
-        Pj = P.copy()
-        Pj[:, 0, 0] += q_jump
-        m0, P0, ll0 = _update(m, P, kt, nt, off, q_noise, has)
-        m1, P1, ll1 = _update(m, Pj, kt, nt, off, q_noise, has)
-        with np.errstate(divide="ignore"):
-            a0, a1 = np.log1p(-jump_prob) + ll0, np.log(jump_prob) + ll1
-        top = np.maximum(a0, a1)
-        tot = top + np.log(np.exp(a0 - top) + np.exp(a1 - top))
-        w1 = np.where(has, np.exp(a1 - tot), jump_prob)
-        loglik += np.where(has, tot, 0.0)
-        m = (1 - w1)[:, None] * m0 + w1[:, None] * m1
-        d0, d1 = m0 - m, m1 - m
-        P = ((1 - w1)[:, None, None] * (P0 + d0[:, :, None] * d0[:, None, :])
-             + w1[:, None, None] * (P1 + d1[:, :, None] * d1[:, None, :]))
-    return {"m": m, "P": P, "loglik": loglik}
+        m, P, ll = _week(m, P, k[:, :, t], n[:, :, t], off, q_noise, jump_now, jump_prob, q_jump)
+        loglik += ll
+        levels[:, t], slopes[:, t] = m[:, 0], m[:, 1]
+    out = {"m": m, "P": P, "loglik": loglik}
+    return {**out, "levels": levels, "slopes": slopes} if history else out
+
+
+def _week(m, P, kt, nt, off, q_noise, jump_now, jump_prob, q_jump):
+    """One week's update (Gaussian, or the GPB1 jump mixture). Returns m, P, the week's log-likelihood."""
+    has = nt.sum(axis=1) > 0
+    if not has.any():
+        if jump_now:                                     # no data: the mixture's variance
+            P = P.copy()
+            P[:, 0, 0] += jump_prob * q_jump
+        return m, P, np.zeros(len(m))
+    if not jump_now:
+        return _update(m, P, kt, nt, off, q_noise, has)
+    Pj = P.copy()
+    Pj[:, 0, 0] += q_jump
+    m0, P0, ll0 = _update(m, P, kt, nt, off, q_noise, has)
+    m1, P1, ll1 = _update(m, Pj, kt, nt, off, q_noise, has)
+    with np.errstate(divide="ignore"):
+        a0, a1 = np.log1p(-jump_prob) + ll0, np.log(jump_prob) + ll1
+    top = np.maximum(a0, a1)
+    tot = top + np.log(np.exp(a0 - top) + np.exp(a1 - top))
+    w1 = np.where(has, np.exp(a1 - tot), jump_prob)
+    m = (1 - w1)[:, None] * m0 + w1[:, None] * m1
+    d0, d1 = m0 - m, m1 - m
+    P = ((1 - w1)[:, None, None] * (P0 + d0[:, :, None] * d0[:, None, :])
+         + w1[:, None, None] * (P1 + d1[:, :, None] * d1[:, None, :]))
+    return m, P, np.where(has, tot, 0.0)
 
 
 def _levels(groups: pd.DataFrame) -> list[np.ndarray]:
@@ -299,7 +324,8 @@ def fit_state_space(k, n, groups: pd.DataFrame) -> dict:
     week's level's (its group's, :func:`level0_prior`). (Shrinking the current
     level towards its group's after filtering, as before, treated the group as
     news about the level alone and dragged the slope with it; on the tuning
-    years it cost 2–3% of MAE.)
+    years it cost 2–3% of MAE.) With a ``district`` column (:func:`districts`),
+    a third pass adds the district mates' steps (:func:`shared_pass`).
     """
     n_units = len(groups)
     has = n.sum(axis=(1, 2)) > 0
@@ -319,7 +345,67 @@ def fit_state_space(k, n, groups: pd.DataFrame) -> dict:
         mu_all, _ = dersimonian_laird(s_est[has], 1 / lik_prec[has])
         s_mean[:] = mu_all
     fit = second_pass(k, n, off, hyper, first, groups, has, s_mean, s_var)
-    return {"m": fit["m"], "P": fit["P"], "off": off, "off_var": off_var, **hyper}
+    if "district" in groups:
+        fit = shared_pass(k, n, off, hyper, fit, groups["district"].to_numpy(), has)
+    return {"m": fit["m"], "P": fit["P"], "off": off, "off_var": off_var, **hyper,
+            "loading": fit.get("loading", (0.0, 0.0))}
+
+
+def districts(units: pd.DataFrame) -> np.ndarray:
+    """Index per unit: a commune's district (its parent) shared with the district's UBND; others alone."""
+    key = np.where(units["level"] == "commune", units["parent_code"].astype(str), units["unit_code"].astype(str))
+    return pd.factorize(key)[0]
+
+
+def district_steps(k, n, district) -> np.ndarray:
+    """units × weeks: the weekly level step, beyond its slope, of the unit's district mates' pooled dossiers.
+
+    The mates' online and total dossiers (the unit's own left out: its weeks
+    are its own evidence) form one series per unit, filtered (local level and
+    slope, the option of ``GRID_DISTRICT`` with the best likelihood per
+    series); the step is the filtered level's change minus the slope carried:
+    the news of that week (read with the mates' dossiers of that week: the
+    unit's own likelihood is then conditional on its mates'). 0 for a unit
+    without mates and in the first ``SHARED_BURN_IN`` weeks.
+    """
+    kk, nn = k.sum(axis=1), n.sum(axis=1)
+    n_d = int(district.max()) + 1
+    pool_k, pool_n = np.zeros((n_d, kk.shape[1])), np.zeros((n_d, kk.shape[1]))
+    np.add.at(pool_k, district, kk)
+    np.add.at(pool_n, district, nn)
+    mk, mn = (pool_k[district] - kk)[:, None, :], (pool_n[district] - nn)[:, None, :]
+    ones = np.ones(len(district))
+    runs = [kalman_filter(mk, mn, np.zeros((len(district), 1)), q_level=ql * ones, q_noise=0 * ones,
+                          q_slope=0 * ones, slope_mean=0 * ones, slope_var=SLOPE0_SD ** 2 * ones,
+                          jump_prob=pj * ones, q_jump=qj * ones, history=True)
+            for ql, pj, qj in GRID_DISTRICT]
+    best = np.argmax([r["loglik"] for r in runs], axis=0)
+    lv = np.choose(best[:, None], [r["levels"] for r in runs])
+    sl = np.choose(best[:, None], [r["slopes"] for r in runs])
+    steps = np.zeros_like(lv)
+    steps[:, 1:] = lv[:, 1:] - lv[:, :-1] - sl[:, :-1]
+    steps[:, :SHARED_BURN_IN] = 0.0
+    alone = mn.sum(axis=(1, 2)) == 0
+    steps[alone] = 0.0
+    return steps
+
+
+def shared_pass(k, n, off, hyper, fit, district, has) -> dict:
+    """The second pass again with each loading (λ, σ) of ``GRID_SHARED``; the best by pooled likelihood.
+
+    One loading for the province, chosen on the units with district mates (the
+    others' likelihood does not depend on it): where units move on their own
+    the mates' steps explain nothing and (0, 0) wins.
+    """
+    mates = has & (np.bincount(district)[district] > 1)
+    steps = district_steps(k, n, district)
+    best, best_ll = {**fit, "loading": GRID_SHARED[0]}, fit["loglik"][mates].sum()
+    for lam, sd in GRID_SHARED[1:]:
+        run = kalman_filter(k, n, off, **hyper, **fit["priors"], shared_steps=steps, loading=lam,
+                            loading_var=sd ** 2)
+        if run["loglik"][mates].sum() > best_ll:
+            best, best_ll = {**run, "loading": (lam, sd)}, run["loglik"][mates].sum()
+    return best
 
 
 def second_pass(k, n, off, hyper, first, groups, has, s_mean, s_var) -> dict:
@@ -329,15 +415,19 @@ def second_pass(k, n, off, hyper, first, groups, has, s_mean, s_var) -> dict:
     also carry level shifts (a campaign's rise reads as a slope); the pooled
     likelihood of each level's units says how much of that spread is real.
     """
-    runs = []
+    runs, priors = [], []
     for c in SLOPE_VAR_SCALES:
         l0, l0_sd = level0_prior(first, groups, has, s_mean, c * s_var, hyper, k.shape[2])
-        runs.append(kalman_filter(k, n, off, **hyper, slope_mean=s_mean, slope_var=c * s_var, level0=l0,
-                                  level0_sd=l0_sd))
+        priors.append(dict(slope_mean=s_mean, slope_var=c * s_var, level0=l0, level0_sd=l0_sd))
+        runs.append(kalman_filter(k, n, off, **hyper, **priors[-1]))
     out = {key: runs[0][key].copy() for key in ("m", "P", "loglik")}
+    chosen = {key: np.array(np.broadcast_to(v, (len(groups),)), dtype=float) for key, v in priors[0].items()}
     for members in _levels(groups):
         pool = members & has
-        best = runs[int(np.argmax([r["loglik"][pool].sum() for r in runs]))]
+        i = int(np.argmax([r["loglik"][pool].sum() for r in runs]))
         for key in out:
-            out[key][members] = best[key][members]
+            out[key][members] = runs[i][key][members]
+        for key in chosen:
+            chosen[key][members] = np.broadcast_to(priors[i][key], (len(groups),))[members]
+    out["priors"] = chosen       # each unit's chosen priors, for a further pass (:func:`shared_pass`)
     return out
