@@ -100,13 +100,14 @@ def _pct_axis(ax, axis="y") -> None:
 
 
 def _month_axis(ax, start, end) -> None:
-    import matplotlib.dates as mdates
-    ax.set_xlim(pd.Timestamp(start) - pd.Timedelta(days=3), pd.Timestamp(end) + pd.Timedelta(days=6))
-    ax.xaxis.set_major_locator(mdates.MonthLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
-    for label in ax.get_xticklabels():
-        label.set_rotation(45)
-        label.set_horizontalalignment("right")
+    """A tick and a label (mm/yyyy, at 45°) on the first day of each month shown."""
+    left, right = pd.Timestamp(start) - pd.Timedelta(days=3), pd.Timestamp(end) + pd.Timedelta(days=6)
+    ax.set_xlim(left, right)
+    # The months are set, not found by a date locator: the same ticks as MonthLocator's,
+    # without laying the axis out once more before the figure is drawn.
+    months = pd.date_range(left.to_period("M").to_timestamp(), right, freq="MS")
+    months = months[months >= left]
+    ax.set_xticks(months, [m.strftime("%m/%Y") for m in months], rotation=45, ha="right")
 
 
 def _window(window) -> tuple[pd.Timestamp, pd.Timestamp]:
