@@ -22,7 +22,9 @@ bench/data/ when missing), same machine, same run. Measured:
    the 27 communes and all reports once each, each started once the server's runner is ready
    again (its kernels up, as after a pause between two commands).
 3. the floor: the same notebooks' code cells, parameterized, executed one after another in one
-   already-warm kernel (no papermill, no output handling, no HTML, no files).
+   already-warm kernel (no papermill, no output handling, no HTML, no files). Also with two
+   such kernels at once, each on every other report (what two busy kernels cost each other on
+   this machine; printed for context, the goal is against the one-kernel floor).
 
 Goals (issue 15): one report ≤ 0.3× the baseline's time; 27 reports ≥ 25× faster; all 163 ≥ 30×
 faster; per kernel, a report's cost within the render (the ``reports`` phase × workers / reports)
@@ -91,9 +93,14 @@ def spread(planned, limit: int | None):
     return chosen[:limit]
 
 
+_last_stderr = ""
+
+
 def run(cmd, **kwargs) -> float:
+    global _last_stderr
     t0 = time.perf_counter()
-    subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kwargs)
+    done = subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kwargs)
+    _last_stderr = done.stderr if isinstance(done.stderr, str) else ""
     return time.perf_counter() - t0
 
 
@@ -129,10 +136,12 @@ def chitieu_render(out: Path, processed: Path, as_of: str, workers, codes=None, 
         cmd += ["--workers", str(workers)]
     if codes:
         cmd += ["--unit", *codes]
-    seconds = run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    seconds = run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
     timings = json.loads(timings_file.read_text())
     if timings.get("kept warm") != (env is WARM):
-        raise SystemExit(f"chitieu render ran {'cold' if env is WARM else 'kept warm'} unexpectedly")
+        why = [ln for ln in _last_stderr.splitlines() if "warm runner" in ln]
+        raise SystemExit(f"chitieu render ran {'cold' if env is WARM else 'kept warm'} unexpectedly"
+                         + (f": {why[0]}" if why else ""))
     return seconds, timings
 
 

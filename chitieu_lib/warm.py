@@ -247,7 +247,8 @@ def _kill(pid: int, signum: int) -> None:
 # --------------------------------------------------------------------------- start, stop, status
 
 def state(paths: dict | None = None) -> str | None:
-    """``starting``, ``ready``, ``busy`` or ``failed`` for a running server; None without one."""
+    """``starting``, ``ready``, ``busy``, ``finishing`` (a command has ended, its runner is shutting
+    down) or ``failed`` for a running server; None without one."""
     paths = paths or server_paths()
     if server_pid(paths) is None:
         return None
@@ -262,7 +263,7 @@ def wait_ready(timeout: float = START_TIMEOUT) -> str | None:
     paths = server_paths()
     deadline = time.monotonic() + timeout
     now = state(paths)
-    while now in ("starting", "busy") and time.monotonic() < deadline:
+    while now in ("starting", "busy", "finishing") and time.monotonic() < deadline:
         time.sleep(0.05)
         now = state(paths)
     return now
