@@ -139,6 +139,7 @@ def _serve_one(conn: socket.socket, cwd: str, env: dict, signature: str) -> bool
         return False
     warm._command_started.append(time.perf_counter() - float(request.get("age") or 0.0))
     send_json(conn, {"pid": os.getpid()})
+    own = [os.dup(target) for target in range(3)]    # the runner's own: the server's log
     for target, fd in enumerate(client_fds):
         os.dup2(fd, target)
         os.close(fd)
@@ -147,6 +148,11 @@ def _serve_one(conn: socket.socket, cwd: str, env: dict, signature: str) -> bool
     _stop_when_client_goes(conn)
     code = _run_command(request["argv"])
     finished.set()
+    # The client's terminal or pipes are let go now, not when this runner has shut its kernels
+    # down: a caller reading the command's output (a pipe, $(...)) has it all at once.
+    for target, fd in enumerate(own):
+        os.dup2(fd, target)
+        os.close(fd)
     try:
         send_json(conn, {"exit": code})
     except OSError:
@@ -332,7 +338,7 @@ def server_main(idle: float, workers: int) -> int:
     finally:
         paths["socket"].unlink(missing_ok=True)
         server.close()
-        for name in ("pid", "state", "setup"):
+        for name in ("pid", "state"):     # "setup" stays: the next server's first kernels read it
             paths[name].unlink(missing_ok=True)
         log.close()
         if server.state != "failed":
