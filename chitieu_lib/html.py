@@ -90,7 +90,7 @@ def _reader_view(nb):
 
 
 # nbconvert's HTMLExporter ends by parsing its own page with BeautifulSoup to give images an
-# alt text and output areas a tabindex, then prints the tree again: about a third of a report's
+# alt text and output areas a tabindex, then prints the tree again: more than half of a report's
 # HTML time. The pages come from our template, so the same two attributes are set on its tags here.
 _FOCUSABLE_DIV = re.compile(r'(<div\b(?![^>]*\stabindex\s*=)[^>]*\bclass="[^"]*\b'
                             r'(?:jp-OutputArea-output|jp-Cell-inputWrapper)\b[^>]*)>')
