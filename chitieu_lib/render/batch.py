@@ -72,7 +72,9 @@ def render(*, level="all", codes=None, as_of=None, processed_dir=None, out="outp
     timings = {} if timings is None else timings
     clock = time.perf_counter()
     processed = Path(processed_dir) if processed_dir else default_processed_dir()
-    store = open_store(processed)
+    # The copy this process keeps while the store's files stay the same (a kept-warm runner
+    # has read it before the command came); the reports open the same way.
+    store = report.open_report_store(str(processed))
     check_decision(store, decision_file)
     previous = check_previous(previous_dir, store)
     processed = str(processed.resolve())
