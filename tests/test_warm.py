@@ -165,3 +165,40 @@ def test_next_runner_makes_only_the_kits_calls(tmp_path):
     assert _last_setup(path) == [("chitieu_lib.report.views", "open_report_store", ["/d"])]
     path.write_text("{not json")
     assert _last_setup(path) == [] and _last_setup(tmp_path / "missing.json") == []
+
+
+def _runner_pid(cwd: Path) -> int:
+    """The ready runner: the server's child started with ``--runner``."""
+    server_pid = int(warm.server_paths(str(cwd))["pid"].read_text())
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+            cmdline = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == server_pid and b"--runner" in cmdline:
+            return int(status.parent.name)
+    raise AssertionError("no runner")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_captured_output_ends_with_the_command_not_with_the_runner(server):
+    """Reading a kept-warm command's output through a pipe ends when the command does: the runner
+    lets the client's pipes go before it shuts its kernels down (it used to hold them until it exited)."""
+    cwd, env = server
+    assert "ready" in _wait_ready(cwd, env)
+    runner = _runner_pid(cwd)
+    client = subprocess.Popen([str(CHITIEU), "render", "--unit", "22516", "--as-of", "2019-09-30",
+                               "--out", str(cwd / "piped"), "--no-progress"], cwd=cwd, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = client.communicate(timeout=300)      # returns at EOF on both pipes
+    still_there = _alive(runner)                    # shutting its kernels down: ~0.5 s more
+    assert client.returncode == 0 and b"not using the warm runner" not in err, err
+    assert b"1 of 1 report(s) written" in out + err
+    assert still_there
