@@ -93,15 +93,11 @@ def spread(planned, limit: int | None):
     return chosen[:limit]
 
 
-_last_stderr = ""
-
-
-def run(cmd, **kwargs) -> float:
-    global _last_stderr
+def run(cmd, **kwargs) -> tuple[float, subprocess.CompletedProcess]:
+    """Run ``cmd`` in the project folder (it must succeed): its wall seconds, and the process."""
     t0 = time.perf_counter()
     done = subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kwargs)
-    _last_stderr = done.stderr if isinstance(done.stderr, str) else ""
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, done
 
 
 def baseline(subset, out: Path) -> dict:
@@ -114,9 +110,9 @@ def baseline(subset, out: Path) -> dict:
         for key, value in p.job.parameters.items():
             params += ["-r" if isinstance(value, str) else "-p", key, str(value)]
         total += run([BIN / "papermill", p.job.notebook, nb_out, "-k", "python3", "--no-progress-bar",
-                      "--log-level", "WARNING", *params])
+                      "--log-level", "WARNING", *params])[0]
         total += run([BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", "--log-level", "WARN",
-                      nb_out], stderr=subprocess.DEVNULL)
+                      nb_out], stderr=subprocess.DEVNULL)[0]
         seconds[p.job.name] = total - before
         print(f"   baseline {i}/{len(subset)}: {total:.1f} s so far", end="\r", flush=True)
     print()
@@ -136,10 +132,10 @@ def chitieu_render(out: Path, processed: Path, as_of: str, workers, codes=None, 
         cmd += ["--workers", str(workers)]
     if codes:
         cmd += ["--unit", *codes]
-    seconds = run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
+    seconds, done = run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
     timings = json.loads(timings_file.read_text())
     if timings.get("kept warm") != (env is WARM):
-        why = [ln for ln in _last_stderr.splitlines() if "warm runner" in ln]
+        why = [ln for ln in done.stderr.splitlines() if "warm runner" in ln]
         raise SystemExit(f"chitieu render ran {'cold' if env is WARM else 'kept warm'} unexpectedly"
                          + (f": {why[0]}" if why else ""))
     return seconds, timings

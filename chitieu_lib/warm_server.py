@@ -9,7 +9,6 @@ line (:mod:`chitieu_lib.cli`), which itself asks :mod:`chitieu_lib.warm` for a s
 from __future__ import annotations
 
 import array
-import importlib
 import json
 import os
 import select
@@ -39,11 +38,7 @@ def _prepare_runner(cwd: str, workers: int, setup: list) -> None:
     from chitieu_lib.engine import executors, kernels
     from chitieu_lib.html import warm_up
     warm_up()
-    for module, function, args in setup:         # this process reads what its kernels read
-        try:
-            getattr(importlib.import_module(module), function)(*args)
-        except Exception:  # noqa: BLE001 -- the command that needs it meets the error itself
-            pass
+    kernels.make_setup_calls(setup)              # this process reads what its kernels read
     kernels.get_kernel(cwd, setup_calls=setup)   # a single report runs in this process's kernel
     if workers > 1:
         executors.prestart_pool(workers, {"engine": "warm", "cwd": cwd, "kernel_setup": setup})

@@ -74,7 +74,7 @@ class _Workers:
         self.pool = None
         self.in_process = count == 1 and _in_process_ok()
         if self.in_process:
-            _warm_up(options["engine"], options["cwd"], options.get("kernel_setup", ()))
+            _warm_up(options["engine"], options["cwd"], options["kernel_setup"])
         else:
             self.pool = _take_prestarted_pool(count, options)
             if self.pool is None:
@@ -120,7 +120,7 @@ def prestart_pool(workers: int, options: dict, timeout: float = 120) -> None:
     ready: set[int] = set()
     deadline = time.monotonic() + timeout
     while len(ready) < workers and time.monotonic() < deadline:
-        probes = [pool.submit(_kernel_ready, options["cwd"], options.get("kernel_setup", ()))
+        probes = [pool.submit(_kernel_ready, options["cwd"], options["kernel_setup"])
                   for _ in range(workers - len(ready))]
         answered = {probe.result(timeout=max(1.0, deadline - time.monotonic())) for probe in probes}
         if answered <= ready:
@@ -149,7 +149,7 @@ def _new_pool(workers: int, options: dict) -> ProcessPoolExecutor:
     # spawn, not fork: the parent holds zmq sockets and threads that must not be copied.
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_warm_up,
-                               initargs=(options["engine"], options["cwd"], options.get("kernel_setup", ())))
+                               initargs=(options["engine"], options["cwd"], options["kernel_setup"]))
 
 
 def _run_local(todo, options, workers, bar, first_pool=None, in_process=None):

@@ -40,6 +40,7 @@ uses when started from the same environment.
 from __future__ import annotations
 
 import atexit
+import importlib
 import os
 import shutil
 import sys
@@ -67,6 +68,18 @@ PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "chi
 SetupCalls = Sequence[tuple[str, str, Sequence]]
 
 
+def make_setup_calls(calls: SetupCalls) -> None:
+    """Make ``calls`` in this process, as a new kernel does (``_SETUP``): a failing call is skipped.
+
+    >>> make_setup_calls([("os.path", "join", ("a", "b")), ("os.path", "no_such_function", ())])
+    """
+    for module, function, args in calls:
+        try:
+            getattr(importlib.import_module(module), function)(*args)
+        except Exception:  # noqa: BLE001 -- whoever needs it meets the error itself, with its message
+            pass
+
+
 def preload_modules() -> tuple[str, ...]:
     """Modules imported into a warm kernel at start: ``$CHITIEU_WARM_PRELOAD`` (comma-separated) or PRELOAD."""
 
@@ -81,7 +94,7 @@ def _chitieu_setup(preload, keep_roots, calls):
             importlib.import_module(name)
         except Exception:
             pass
-    for module, function, args in calls:
+    for module, function, args in calls:  # as make_setup_calls (code sent as text: nothing imported yet)
         try:
             getattr(importlib.import_module(module), function)(*args)
         except Exception:
