@@ -125,3 +125,14 @@ def test_classify_on_an_empty_frame(catalog):
                           "channel": pd.Series([], dtype="str"),
                           "received_date": pd.Series([], dtype="datetime64[ns]")})
     assert len(classify(empty, catalog, load_units(DECISION))) == 0
+
+
+def test_files_where_a_code_is_always_missing_stack(tmp_path):
+    """Two files whose unit cells are all empty give unit-code columns with no value at all;
+    stacking them keeps every row (found by test_accounting_adds_up)."""
+    catalog = read_catalog(write_catalog(tmp_path / "catalog.csv"), DECISION)
+    rows = [["A", "T-CONT", "", "05/06/2019", "Trực tuyến"], ["B", "T-CONT", "", "06/06/2019", "Trực tiếp"]]
+    paths = [write_csv(tmp_path / "d0.csv", rows), write_csv(tmp_path / "d1.csv", rows[:1])]
+    d = load_dossiers(paths, catalog, decision=DECISION)
+    assert len(d) == 3 and int(accounting(d)["rows"].sum()) == 3
+    assert d["unit_code"].isna().all() and (d["procedure_code"] == "T-CONT").all()

@@ -264,6 +264,16 @@ def empty_parsed() -> pd.DataFrame:
                                       "int64" if c == "source_row" else "str") for c in COLUMNS})
 
 
+def _typed_dictionaries(table: pa.Table) -> pa.Table:
+    """``table`` with its value-less dictionary columns (a code missing in every row of a file:
+    pandas categories of no type) as string dictionaries, which Arrow can unify."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type) and pa.types.is_null(field.type.value_type):
+            typed = pa.dictionary(field.type.index_type, pa.string())
+            table = table.set_column(i, field.with_type(typed), table.column(i).cast(typed))
+    return table
+
+
 def stack_files(tables: list[pa.Table], names: list[str]) -> pd.DataFrame:
     """Per-file tables stacked in input order: the one way files become one dossier table.
 
@@ -280,7 +290,7 @@ def stack_files(tables: list[pa.Table], names: list[str]) -> pd.DataFrame:
         for table, name in zip(tables, names):
             idx = table.schema.get_field_index("source_file")
             col = pa.DictionaryArray.from_arrays(pa.array(np.zeros(table.num_rows, np.int32)), pa.array([name]))
-            named.append(table.set_column(idx, "source_file", col))
+            named.append(_typed_dictionaries(table.set_column(idx, "source_file", col)))
         merged = pa.concat_tables(named, promote_options="permissive").unify_dictionaries()
         del named
         frame = merged.to_pandas()
