@@ -1,4 +1,5 @@
-"""nbformat, imported without compiling an IRI grammar it never uses (about 1 s per process).
+"""nbformat, imported without compiling an IRI grammar it never uses (about 1 s per process),
+and a notebook written without nbformat's deep copy (:func:`writes`).
 
 nbformat validates notebooks with jsonschema; jsonschema, when the optional package
 ``rfc3987_syntax`` is installed (Jupyter pulls it in through ``jsonschema[format-nongpl]``),
@@ -15,6 +16,7 @@ one first; ``rfc3987_syntax`` stays importable where it was already imported.
 4
 """
 
+import json
 import sys
 
 # A None entry makes ``import rfc3987_syntax`` raise ImportError, which jsonschema expects
@@ -22,5 +24,27 @@ import sys
 sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402  -- after the line above, on purpose
+from nbformat.v4 import nbjson  # noqa: E402
+from nbformat.v4.rwbase import split_lines, strip_transient  # noqa: E402
 
-__all__ = ["nbformat"]
+__all__ = ["nbformat", "writes"]
+
+
+def writes(nb) -> str:
+    """``nbformat.writes(nb)`` for a version-4 notebook, the same text, in half the time.
+
+    nbformat deep-copies the notebook before splitting its text into lines
+    (``copy.deepcopy``: 2 ms a report); a structural copy (``from_dict``: new dicts and
+    lists, the same strings) is all the splitting needs, as it only replaces values.
+    nbformat also validates before writing, only to log what is invalid; the page made
+    from the same notebook has been validated already. Other versions go to nbformat.
+
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("a\\nb")])
+    >>> writes(nb) == nbformat.writes(nb), nb.cells[0].source
+    (True, 'a\\nb')
+    """
+    if nb.get("nbformat") != 4:
+        return nbformat.writes(nb)
+    copy = strip_transient(split_lines(nbformat.from_dict(nb)))
+    return json.dumps(copy, cls=nbjson.BytesEncoder, indent=1, sort_keys=True, separators=(",", ": "),
+                      ensure_ascii=False)

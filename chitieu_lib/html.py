@@ -66,6 +66,15 @@ def strip_external_urls(page: str) -> str:
     return page
 
 
+class _ReaderView(nbformat.NotebookNode):
+    """A notebook made for the page alone. nbconvert's exporter deep-copies what it is given
+    before its preprocessors change it; a structural copy (``from_dict``: new dicts and
+    lists, the same strings) is all they need, in half ``copy.deepcopy``'s time."""
+
+    def __deepcopy__(self, memo):
+        return _ReaderView(nbformat.from_dict(self))  # copied again (twice) by the exporter
+
+
 def _reader_view(nb):
     """A copy of the notebook with only what a reader should see.
 
@@ -75,7 +84,7 @@ def _reader_view(nb):
     """
     # Shallow copies: the cells kept are new nodes, their contents shared with ``nb``
     # (the exporter deep-copies what it is given before changing anything).
-    view = nbformat.NotebookNode(nb)
+    view = _ReaderView(nb)
     view.cells = []
     for cell in nb.cells:
         tags = set(cell.get("metadata", {}).get("tags", []))

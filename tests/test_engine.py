@@ -301,3 +301,12 @@ def test_kernel_setup_reads_the_store_before_the_first_report(tmp_path, test_sto
     assert with_setup[0].ok and without[0].ok, (with_setup[0].error, without[0].error)
     assert "kept True" in outputs_text(tmp_path / "out" / "with.ipynb")
     assert "kept False" in outputs_text(tmp_path / "out" / "without.ipynb")
+
+
+def test_a_job_that_cannot_reach_its_worker_raises_its_own_error(tmp_path, light_kernels):
+    """A job whose parameters cannot be sent to a worker process stops the batch with that
+    error (not with one from stopping a pool already shut down)."""
+    nb = write_nb(tmp_path / "r.ipynb", "print(unit)")
+    jobs = [job(tmp_path, nb, "a", unit="A"), job(tmp_path, nb, "b", unit=lambda: "B")]
+    with pytest.raises(Exception, match="pickle"):
+        run_jobs(jobs, workers=2, progress=False)

@@ -13,7 +13,6 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
@@ -24,6 +23,7 @@ from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 from papermill.utils import chdir
 
+from .. import fast_nbformat
 from ..atomic import write_all
 from ..errors import InputError
 from . import kernels
@@ -107,7 +107,7 @@ def _now() -> str:
 
 def report_files(job, nb, html: str) -> dict[Path, object]:
     """Every file of a successful report: the executed .ipynb, the HTML, the job's extra outputs."""
-    files = {Path(job.out_ipynb): nbformat.writes(nb), Path(job.out_html): html}
+    files = {Path(job.out_ipynb): fast_nbformat.writes(nb), Path(job.out_html): html}
     if job.extra_outputs is not None:
         try:
             files |= {Path(p): c for p, c in job.extra_outputs(nb, job).items()}
@@ -166,7 +166,7 @@ def run_job(job, *, engine="warm", cell_timeout=600, cwd=None, fp=None, kernel_s
         error = _describe(exc, cell_timeout)
     if error is not None and nb is not None:
         try:
-            written = write_all({Path(job.out_ipynb): nbformat.writes(nb)})
+            written = write_all({Path(job.out_ipynb): fast_nbformat.writes(nb)})
         except Exception:  # noqa: BLE001 -- the error already says why the report failed
             written = []
     _remove_stale(job, previous, written)

@@ -93,7 +93,7 @@ class _Workers:
             kernels.shutdown_all()
         if self.pool is not None:
             if failed:
-                for process in list(getattr(self.pool, "_processes", {}).values()):
+                for process in list((getattr(self.pool, "_processes", None) or {}).values()):
                     process.terminate()
             self.pool.shutdown(wait=False, cancel_futures=True)
 
@@ -205,7 +205,7 @@ def _pool_round(items, workers, options, bar, pool=None):
                 broken.append((k, item))
     except BaseException:  # Ctrl-C: stop now. A worker would finish its queued reports first;
         # outputs are written atomically and each kernel exits when its worker is gone.
-        for process in list(getattr(pool, "_processes", {}).values()):
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
