@@ -13,6 +13,7 @@ leading apostrophe. Numbers stay numbers.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 from pathlib import Path
 from typing import Iterable
@@ -69,7 +70,7 @@ def csv_writer(frame: pd.DataFrame, *, encoding: str = "utf-8-sig", na_rep: str 
 
 
 def cell_value(value: object) -> object:
-    """A value openpyxl can store: numpy scalars as Python numbers, missing values as empty.
+    """A value a workbook cell can hold: numpy scalars as Python numbers, missing values as empty.
 
     >>> cell_value(np.int64(3)), cell_value(float("nan")), cell_value(pd.NA), cell_value(np.bool_(True))
     (3, None, None, True)
@@ -87,22 +88,10 @@ def cell_value(value: object) -> object:
     return str(value)
 
 
-def _put_row(ws, row: int, values: Iterable[object], bold=None) -> None:
-    for col, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=col)
-        value = cell_value(value)
-        cell.value = value
-        if isinstance(value, str):
-            cell.data_type = "s"  # openpyxl makes any text starting with "=" a formula
-        if bold is not None:
-            cell.font = bold
-
-
-def _fit_widths(ws) -> None:
-    """Readable column widths in Excel: the longest value, within bounds."""
-    for cells in ws.columns:
-        width = max(len(str(c.value)) if c.value is not None else 0 for c in cells)
-        ws.column_dimensions[cells[0].column_letter].width = min(_MAX_WIDTH, max(_MIN_WIDTH, width + 2))
+def _column_width(values: Iterable[object]) -> float:
+    """A readable column width in Excel: the longest value, within bounds."""
+    width = max((len(str(v)) for v in values if v is not None), default=0)
+    return min(_MAX_WIDTH, max(_MIN_WIDTH, width + 2))
 
 
 def sheet_names(names: Iterable[str]) -> list[str]:
@@ -126,24 +115,50 @@ def sheet_names(names: Iterable[str]) -> list[str]:
 def xlsx_writer(tables: list[tuple[str, pd.DataFrame]]) -> Content:
     """A writer for :mod:`chitieu_lib.atomic`: one workbook, a sheet per ``(name, frame)``.
 
-    Header in row 1 (bold); text always as string cells, numbers as numbers.
+    Header in row 1 (bold); text always as string cells (never a formula), numbers as
+    numbers, dates as dates, missing values as empty cells. Written with XlsxWriter (a
+    third of openpyxl's time on a report's tables), in memory, then to ``path`` at once.
     """
-    from openpyxl import Workbook          # heavy: imported only by what writes a workbook
-    from openpyxl.styles import Font
+    import xlsxwriter  # imported only by what writes a workbook
 
     def write(path: str) -> None:
-        wb = Workbook()
-        wb.remove(wb.active)
-        bold = Font(bold=True)
+        buffer = io.BytesIO()
+        wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "nan_inf_to_errors": True})
+        bold = wb.add_format({"bold": True})
+        dates = {dt.datetime: wb.add_format({"num_format": "yyyy-mm-dd h:mm:ss"}),
+                 dt.date: wb.add_format({"num_format": "yyyy-mm-dd"})}
         for sheet, (_, frame) in zip(sheet_names(n for n, _ in tables), tables):
-            ws = wb.create_sheet(sheet)
-            _put_row(ws, 1, [str(c) for c in frame.columns], bold)
-            for i, row in enumerate(frame.itertuples(index=False, name=None), start=2):
-                _put_row(ws, i, row)
-            _fit_widths(ws)
-        wb.save(path)
+            ws = wb.add_worksheet(sheet)
+            header = [str(c) for c in frame.columns]
+            rows = [[cell_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+            for c, name in enumerate(header):
+                _put_cell(ws, sheet, 0, c, name, bold)
+            for r, row in enumerate(rows, start=1):
+                for c, value in enumerate(row):
+                    _put_cell(ws, sheet, r, c, value, dates.get(type(value)))
+            for c, name in enumerate(header):
+                ws.set_column(c, c, _column_width([name, *(row[c] for row in rows)]))
+        wb.close()
+        Path(path).write_bytes(buffer.getvalue())
 
     return write
+
+
+def _put_cell(ws, sheet: str, row: int, col: int, value: object, fmt=None) -> None:
+    if value is None:
+        return
+    if isinstance(value, str):
+        written = ws.write_string(row, col, value, fmt)   # text stays text, whatever it starts with
+    elif isinstance(value, bool):
+        written = ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, (int, float)):
+        written = ws.write_number(row, col, value, fmt)
+    else:
+        written = ws.write_datetime(row, col, value, fmt)
+    if written not in (0, None):
+        # -2: text longer than a cell holds (32,767 characters); never written cut short.
+        raise ValueError(f"sheet {sheet!r}, row {row + 1}, column {col + 1}: a value a spreadsheet "
+                         f"cell cannot hold (XlsxWriter code {written})")
 
 
 def formula_cells(path: str | Path) -> list[str]:

@@ -13,8 +13,11 @@ import hashlib
 import io
 import json
 import os
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import nbformat
 import pytest
@@ -133,19 +136,29 @@ def test_report_tables_never_hold_a_formula(tmp_path):
     from chitieu_lib.atomic import write_all
     from chitieu_lib.render import table_files
 
-    written = write_all(table_files(_report_notebook(HOSTILE + ["Cấp giấy phép"]), tmp_path / "571.html"))
+    plain = ["_x0041_ không phải mã", "Cấp giấy phép"]           # text that looks like an XML escape
+    written = write_all(table_files(_report_notebook(HOSTILE + plain), tmp_path / "571.html"))
     xlsx = tmp_path / "571.xlsx"
     assert sorted(p.name for p in written) == ["571.thu_tuc.csv", "571.xlsx"]
     ws = load_workbook(xlsx).active
     cells = [c for r in ws.iter_rows() for c in r]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
-    # The text itself, as text (XML reads a carriage return back as a line feed).
-    assert [c.value for c in ws["A"][1:]] == [h.replace("\r", "\n") for h in HOSTILE] + ["Cấp giấy phép"]
-    assert [c.value for c in ws["B"][1:]] == list(range(7)) and ws["B2"].data_type == "n"
+    # The text itself, as text, as Excel reads it: the shared strings with their _xHHHH_
+    # escapes undone (ECMA-376 ST_Xstring: control characters, and a literal "_x...._").
+    # openpyxl undoes only some of them, so the XML is read here.
+    def unescape(text):
+        return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m[1], 16)), text)
+
+    with zipfile.ZipFile(xlsx) as book:
+        strings = [unescape("".join(si.itertext()))
+                   for si in ElementTree.fromstring(book.read("xl/sharedStrings.xml"))]
+    assert strings == ["Thủ tục", "Trực tuyến", "Tỷ lệ"] + HOSTILE + plain   # in the order written
+    assert [c.data_type for c in ws["A"][1:]] == ["s"] * len(HOSTILE + plain)
+    assert [c.value for c in ws["B"][1:]] == list(range(8)) and ws["B2"].data_type == "n"
     with open(tmp_path / "571.thu_tuc.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert [r[0] for r in rows[1:]] == ["'" + h for h in HOSTILE] + ["Cấp giấy phép"]
-    assert [r[1] for r in rows[1:]] == [str(i) for i in range(7)]            # numbers stay numbers
+    assert [r[0] for r in rows[1:]] == ["'" + h for h in HOSTILE] + plain
+    assert [r[1] for r in rows[1:]] == [str(i) for i in range(8)]            # numbers stay numbers
 
 
 def test_rates_csv_cells_are_spreadsheet_safe(tmp_path):
