@@ -11,7 +11,7 @@ import pytest
 from _dossier_files import HEADERS, row, write_csv
 from chitieu_lib.errors import InputError
 from chitieu_lib.ingest import read_dossier_file
-from chitieu_lib.ingest.read import encode_cp1258
+from chitieu_lib.ingest.read import encode_cp1258, read_table
 from _decision import DECISION, UNITS  # noqa: F401 (the decision the tests run under, explicitly)
 
 ROWS = [row("H1", unit="UBND xã Vạn Thắng, huyện Vạn Ninh", channel="Trực tuyến"),
@@ -190,3 +190,21 @@ def test_a_quote_never_closed_is_refused_not_swallowing_rows(tmp_path):
     assert (err.value.row, err.value.column) == (2, "Họ tên")
     assert "never closed" in str(err.value) and "2 line(s)" in str(err.value)
     assert not any(name in str(err.value) for name in ("Nguyễn Văn A", "Trần Thị B", "Lê Văn C"))
+
+
+@pytest.mark.parametrize("last_spans_lines", [False, True])
+def test_rows_are_numbered_one_per_record_whatever_spans_lines(tmp_path, last_spans_lines):
+    """A quoted cell with line breaks stays in its spreadsheet row, as Excel shows the file: the
+    rows after it keep their numbers, whether or not the file's last record spans lines too
+    (the two ways the reader counts rows)."""
+    last = '"dòng 1\ndòng 2"' if last_spans_lines else "ghi chú"
+    p = tmp_path / "d.csv"
+    p.write_text("Báo cáo hồ sơ\n"                                  # a title above the header: row 1
+                 "Mã hồ sơ,Ghi chú\n"                                # header: row 2
+                 'H1,"một\nhai\nba"\n'                               # row 3, on three lines
+                 "\n"                                                # row 4, blank
+                 "H2,bình thường\n"                                  # row 5
+                 f"H3,{last}\n", encoding="utf-8")                   # row 6
+    table = read_table(p, header_score=lambda cells: int(cells[:1] == ["Mã hồ sơ"]))
+    assert table.header_row == 2
+    assert table.source_row.tolist() == [3, 4, 5, 6]

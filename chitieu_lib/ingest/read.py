@@ -228,11 +228,13 @@ def read_csv(path: Path, head: bytes | None = None,
         except UnicodeError as exc:
             raise InputError(f"text encoding problem ({encoding}) at byte {getattr(exc, 'start', '?')}",
                              path=path) from None
-    header_row = skip + 1
+    # Rows are numbered as a spreadsheet program shows the file: one row per record (a quoted
+    # cell with line breaks stays in its row), blank lines included.
+    header_row = header_idx + 1
     columns = [table.column(name) if name in included else None for name in names]
     source_row = np.arange(header_row + 1, header_row + 1 + table.num_rows, dtype=np.int64)
     if table.num_rows and not _last_line_is_last_record(path, encoding, delimiter, table, names, include):
-        source_row = _record_rows(path, encoding, delimiter, headers, header_idx, table.num_rows)
+        _check_quotes(path, encoding, delimiter, headers, header_idx, table.num_rows)
     return RawTable(path=path, headers=headers, columns=columns, source_row=source_row,
                     encoding=encoding, header_row=header_row, header_score=header_score)
 
@@ -241,7 +243,7 @@ def _last_line_is_last_record(path: Path, encoding: str, delimiter: str, table, 
     """Whether the file's last line holds the last record read (cheap: the file's tail only).
 
     If not, a value spans lines — a quoted cell with a line break, or a quote never closed that
-    swallowed the lines after it — and the rows are checked one by one (:func:`_record_rows`).
+    swallowed the lines after it — and the rows are checked one by one (:func:`_check_quotes`).
     """
     size = path.stat().st_size
     with open(path, "rb") as fh:
@@ -263,34 +265,30 @@ def _last_line_is_last_record(path: Path, encoding: str, delimiter: str, table, 
     return True
 
 
-def _record_rows(path: Path, encoding: str, delimiter: str, headers: list, header_idx: int,
-                 n_records: int) -> np.ndarray:
-    """The spreadsheet row of each record when values span lines; an unclosed quote is refused.
+def _check_quotes(path: Path, encoding: str, delimiter: str, headers: list, header_idx: int,
+                  n_records: int) -> None:
+    """Refuse a quote opened and never closed, with the row and column where it opens.
 
     A value holding a line break followed by what looks like whole rows (as many delimiters as the
-    header has columns, less one) is a quote opened and never closed: its rows would vanish into
-    one cell, so the file is refused with the row and column where the quote opens.
+    header has columns, less one) is such a quote: its rows would vanish into one cell. Rows are
+    counted as in ``read_csv``: one per record.
     """
-    starts = []
+    records = 0
     with open(path, encoding=_python_codec(encoding), newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
-        line = 0
-        for i, record in enumerate(reader):
-            if i > header_idx:
-                starts.append(line + 1)
-                for col, value in enumerate(record):
-                    after = value.split("\n", 1)[1] if "\n" in value else ""
-                    if after.count(delimiter) >= max(len(headers) - 1, 1):
-                        name = headers[col] if col < len(headers) else f"{col + 1}"
-                        raise InputError(
-                            f"a quote opened in this cell is never closed: the {len(after.splitlines())} "
-                            "line(s) after it would be read as part of the cell; close the quote (or save "
-                            "the file again from the system)", path=path, row=line + 1, column=name)
-            line = reader.line_num
-    starts = starts[:n_records]
-    if len(starts) != n_records:
+        for i, record in enumerate(csv.reader(fh, delimiter=delimiter)):
+            if i <= header_idx:
+                continue
+            records += 1
+            for col, value in enumerate(record):
+                after = value.split("\n", 1)[1] if "\n" in value else ""
+                if after.count(delimiter) >= max(len(headers) - 1, 1):
+                    name = headers[col] if col < len(headers) else f"{col + 1}"
+                    raise InputError(
+                        f"a quote opened in this cell is never closed: the {len(after.splitlines())} "
+                        "line(s) after it would be read as part of the cell; close the quote (or save "
+                        "the file again from the system)", path=path, row=i + 1, column=name)
+    if records < n_records:
         raise InputError("the rows could not be counted the same way twice; check quoting", path=path)
-    return np.asarray(starts, dtype=np.int64)
 
 
 def _physical_line_of(text: str, delimiter: str, record_idx: int) -> int:
