@@ -18,7 +18,7 @@ the command runs cold, as if no server were there:
 
 - the same folder (the server belongs to the folder it was started in),
 - the same environment variables (those a shell changes by itself aside: ``_``,
-  ``OLDPWD``, ``SHLVL``), umask and priority (nice),
+  ``OLDPWD``, ``SHLVL``), umask, priority (nice) and resource limits (``ulimit``),
 - the same code: no file of the kit changed and no package was installed since the
   runner started,
 - a ready runner: while it is busy, or the next one is starting, the command runs cold.
@@ -38,6 +38,7 @@ import fcntl
 import hashlib
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -86,6 +87,22 @@ def environment(env=None) -> dict:
     """The variables that must match between a runner and a command (volatile ones aside)."""
     env = os.environ if env is None else env
     return {k: v for k, v in env.items() if k not in VOLATILE_ENV}
+
+
+# Resource limits (ulimit) a command would run under: a runner started under others declines it.
+RESOURCE_LIMITS = ("RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE",
+                   "RLIMIT_MEMLOCK", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_RSS", "RLIMIT_STACK")
+
+
+def resource_limits() -> dict:
+    """This process's (soft, hard) resource limits, by name.
+
+    >>> limits = resource_limits()
+    >>> set(limits) <= set(RESOURCE_LIMITS) and all(len(v) == 2 for v in limits.values())
+    True
+    """
+    return {name: list(resource.getrlimit(getattr(resource, name)))
+            for name in RESOURCE_LIMITS if hasattr(resource, name)}
 
 
 def code_signature() -> str:
@@ -188,7 +205,7 @@ def run_via_server(argv: list[str]) -> int | None:
     mask = os.umask(0)
     os.umask(mask)
     request = {"argv": argv, "cwd": paths["cwd"], "env": environment(), "age": _own_age(),
-               "umask": mask, "nice": os.nice(0)}
+               "umask": mask, "nice": os.nice(0), "limits": resource_limits()}
     with sock, sock.makefile("r", encoding="utf-8") as reader:
         try:
             send_json(sock, request, fds=(0, 1, 2))

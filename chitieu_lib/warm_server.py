@@ -21,7 +21,7 @@ import time
 
 from . import cli, warm
 from .atomic import UMASK
-from .warm import code_signature, environment, send_json, server_paths
+from .warm import code_signature, environment, resource_limits, send_json, server_paths
 
 # --------------------------------------------------------------------------- the runner
 
@@ -82,6 +82,11 @@ def _decline_reason(request: dict, cwd: str, env: dict, signature: str) -> str |
         # The files a command writes take its umask; the runner's workers were started with
         # the server's.
         return "another umask"
+    theirs, ours = request.get("limits") or {}, resource_limits()
+    if theirs != ours:
+        # ulimit: a command limited in memory, files or CPU time must run under its own limits.
+        names = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
+        return "other resource limits (ulimit): " + ", ".join(names)
     return None
 
 

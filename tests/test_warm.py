@@ -137,6 +137,22 @@ def test_another_umask_runs_cold(server):
     assert "not using the warm runner (another umask)" in done.stderr
 
 
+def test_other_resource_limits_run_cold(server):
+    """A command run under a lower limit (here: open files, ``ulimit -S -n``) must meet it: the
+    runner, started under the server's limits, declines."""
+    import resource
+
+    cwd, env = server
+    assert "ready" in _wait_ready(cwd, env)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    lower = min(soft, 4096) - 1
+    done = subprocess.run([str(CHITIEU), "--version"], cwd=cwd, env=env, capture_output=True, text=True,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (lower, hard)),
+                          timeout=120)
+    assert done.returncode == 0
+    assert "not using the warm runner (other resource limits (ulimit): RLIMIT_NOFILE)" in done.stderr
+
+
 def test_a_killed_client_stops_its_command(server):
     cwd, env = server
     assert "ready" in _wait_ready(cwd, env)
