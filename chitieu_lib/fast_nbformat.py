@@ -36,8 +36,10 @@ def writes(nb) -> str:
     nbformat deep-copies the notebook before splitting its text into lines
     (``copy.deepcopy``: 2 ms a report); a structural copy (``from_dict``: new dicts and
     lists, the same strings) is all the splitting needs, as it only replaces values.
-    nbformat also validates before writing, only to log what is invalid; the page made
-    from the same notebook has been validated already. Other versions go to nbformat.
+    nbformat also validates before writing, only to log what is invalid (and, in passing,
+    to give cells without an id a random one, in the caller's notebook); the page made from
+    the same notebook has been validated already, and a notebook is written here as it is.
+    Other versions go to nbformat.
 
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("a\\nb")])
     >>> writes(nb) == nbformat.writes(nb), nb.cells[0].source

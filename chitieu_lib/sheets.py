@@ -78,7 +78,9 @@ def cell_value(value: object) -> object:
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, np.generic):
-        value = value.item()
+        value = value.item()           # numpy's NaT becomes None here
+        if value is None:
+            return None
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, pd.Timestamp):
@@ -97,17 +99,19 @@ def _column_width(values: Iterable[object]) -> float:
 def sheet_names(names: Iterable[str]) -> list[str]:
     """Excel-valid, distinct sheet names (at most 31 characters, no ``[]:*?/\\``).
 
-    >>> sheet_names(["bang", "bang", "a/b", ""])
-    ['bang', 'bang_2', 'a_b', 'bang_3']
+    Excel compares sheet names regardless of case, so "Bang" and "bang" are the same name.
+
+    >>> sheet_names(["bang", "bang", "a/b", "", "Bang", "x\\ty"])
+    ['bang', 'bang_2', 'a_b', 'bang_3', 'Bang_4', 'x_y']
     """
     used, out = set(), []
     for name in names:
-        base = "".join("_" if ch in "[]:*?/\\" else ch for ch in str(name))[:31].strip("'") or "bang"
+        base = "".join("_" if ch in "[]:*?/\\" or ch < " " else ch for ch in str(name))[:31].strip("'") or "bang"
         candidate, i = base, 2
-        while candidate in used:
+        while candidate.casefold() in used:
             candidate = f"{base[:28]}_{i}"
             i += 1
-        used.add(candidate)
+        used.add(candidate.casefold())
         out.append(candidate)
     return out
 
@@ -116,14 +120,17 @@ def xlsx_writer(tables: list[tuple[str, pd.DataFrame]]) -> Content:
     """A writer for :mod:`chitieu_lib.atomic`: one workbook, a sheet per ``(name, frame)``.
 
     Header in row 1 (bold); text always as string cells (never a formula), numbers as
-    numbers, dates as dates, missing values as empty cells. Written with XlsxWriter (a
-    third of openpyxl's time on a report's tables), in memory, then to ``path`` at once.
+    numbers, dates as dates, missing values as empty cells, an infinite number as the text
+    ``inf`` or ``-inf`` (as in the CSV; Excel would make it a formula). A value no cell can
+    hold (text over 32,767 characters, a date with a time zone) is refused with its sheet,
+    row and column. Written with XlsxWriter (a third of openpyxl's time on a report's
+    tables), in memory, then to ``path`` at once.
     """
     import xlsxwriter  # imported only by what writes a workbook
 
     def write(path: str) -> None:
         buffer = io.BytesIO()
-        wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "nan_inf_to_errors": True})
+        wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
         bold = wb.add_format({"bold": True})
         dates = {dt.datetime: wb.add_format({"num_format": "yyyy-mm-dd h:mm:ss"}),
                  dt.date: wb.add_format({"num_format": "yyyy-mm-dd"})}
@@ -132,10 +139,10 @@ def xlsx_writer(tables: list[tuple[str, pd.DataFrame]]) -> Content:
             header = [str(c) for c in frame.columns]
             rows = [[cell_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
             for c, name in enumerate(header):
-                _put_cell(ws, sheet, 0, c, name, bold)
+                _put_cell(ws, (sheet, 0, name), c, name, bold)
             for r, row in enumerate(rows, start=1):
                 for c, value in enumerate(row):
-                    _put_cell(ws, sheet, r, c, value, dates.get(type(value)))
+                    _put_cell(ws, (sheet, r, header[c]), c, value, dates.get(type(value)))
             for c, name in enumerate(header):
                 ws.set_column(c, c, _column_width([name, *(row[c] for row in rows)]))
         wb.close()
@@ -144,21 +151,34 @@ def xlsx_writer(tables: list[tuple[str, pd.DataFrame]]) -> Content:
     return write
 
 
-def _put_cell(ws, sheet: str, row: int, col: int, value: object, fmt=None) -> None:
+def _put_cell(ws, where: tuple[str, int, str], col: int, value: object, fmt=None) -> None:
+    """Write one cell; ``where`` = (sheet, row index, column header) names it in an error."""
     if value is None:
         return
-    if isinstance(value, str):
-        written = ws.write_string(row, col, value, fmt)   # text stays text, whatever it starts with
-    elif isinstance(value, bool):
-        written = ws.write_boolean(row, col, value, fmt)
-    elif isinstance(value, (int, float)):
-        written = ws.write_number(row, col, value, fmt)
+    sheet, row, column = where
+    problem = None
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        problem = "a date and time with a time zone, which a spreadsheet cell cannot hold"
     else:
-        written = ws.write_datetime(row, col, value, fmt)
-    if written not in (0, None):
-        # -2: text longer than a cell holds (32,767 characters); never written cut short.
-        raise ValueError(f"sheet {sheet!r}, row {row + 1}, column {col + 1}: a value a spreadsheet "
-                         f"cell cannot hold (XlsxWriter code {written})")
+        try:
+            if isinstance(value, str):
+                written = ws.write_string(row, col, value, fmt)   # text stays text, whatever it starts with
+            elif isinstance(value, bool):
+                written = ws.write_boolean(row, col, value, fmt)
+            elif isinstance(value, float) and math.isinf(value):
+                written = ws.write_string(row, col, str(value), fmt)
+            elif isinstance(value, (int, float)):
+                written = ws.write_number(row, col, value, fmt)
+            else:
+                written = ws.write_datetime(row, col, value, fmt)
+        except (TypeError, ValueError, OverflowError):
+            written, problem = None, f"a value ({type(value).__name__}) a spreadsheet cell cannot hold"
+        if written == -2:
+            problem = f"a text of {len(value):,} characters; a spreadsheet cell holds at most 32,767"
+        elif written not in (0, None):
+            problem = "beyond a sheet's last row or column (1,048,576 rows, 16,384 columns)"
+    if problem:
+        raise ValueError(f"sheet {sheet!r}, row {row + 1}, column {column!r}: {problem}")
 
 
 def formula_cells(path: str | Path) -> list[str]:
