@@ -198,10 +198,13 @@ def run_via_server(argv: list[str]) -> int | None:
         paths = server_paths()
         if not paths["socket"].exists():
             return None
+    except OSError:
+        return None
+    try:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.connect(str(paths["socket"]))
     except OSError:
-        return None
+        return _run_here("its server does not answer; chitieu warm stop, then start")
     mask = os.umask(0)
     os.umask(mask)
     request = {"argv": argv, "cwd": paths["cwd"], "env": environment(), "age": _own_age(),
@@ -211,15 +214,13 @@ def run_via_server(argv: list[str]) -> int | None:
             send_json(sock, request, fds=(0, 1, 2))
             answer = _read_json(reader)
         except (OSError, ValueError):
-            return None
+            return _run_here("it did not answer")
         except KeyboardInterrupt:     # while waiting for a runner to get ready: nothing ran yet
             print(f"chitieu {argv[0]}: interrupted" if argv else "chitieu: interrupted", file=sys.stderr)
             return 130
         if not answer or "pid" not in answer:
             # Declined (another environment, changed code, busy) or gone: run cold, and say why.
-            why = (answer or {}).get("declined") or "it did not answer"
-            print(f"chitieu: not using the warm runner ({why}); running here", file=sys.stderr)
-            return None
+            return _run_here((answer or {}).get("declined") or "it did not answer")
         pid = int(answer["pid"])
         forward = lambda signum, _frame: _kill(pid, signum)  # noqa: E731 -- Ctrl+C reaches the runner
         # Signals this process ignores (a background job's SIGINT) stay ignored, as in a cold run.
@@ -242,6 +243,12 @@ def run_via_server(argv: list[str]) -> int | None:
               "then run the command again)", file=sys.stderr)
         return 1
     return int(done["exit"])
+
+
+def _run_here(why: str) -> None:
+    """Say why a command runs cold although a server is there; None: run it here."""
+    print(f"chitieu: not using the warm runner ({why}); running here", file=sys.stderr)
+    return None
 
 
 def _terminal_open() -> bool:

@@ -218,3 +218,20 @@ def test_a_captured_output_ends_with_the_command_not_with_the_runner(server):
     assert client.returncode == 0 and b"not using the warm runner" not in err, err
     assert b"1 of 1 report(s) written" in out + err
     assert still_there
+
+
+def test_a_server_that_does_not_answer_is_named_and_the_command_runs_cold(tmp_path, test_store):
+    """A socket left by a server that is gone (killed): the command runs cold and says why."""
+    import socket
+
+    env = _env(test_store)
+    path = warm.server_paths(str(tmp_path), create=True)["socket"]
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(str(path))          # bound, never listening: as after the server was killed
+    stale.close()
+    try:
+        done = _run(tmp_path, env, "--version")
+    finally:
+        path.unlink(missing_ok=True)
+    assert done.returncode == 0 and done.stdout.strip()
+    assert "not using the warm runner (its server does not answer" in done.stderr
