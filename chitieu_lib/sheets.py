@@ -156,29 +156,38 @@ def _put_cell(ws, where: tuple[str, int, str], col: int, value: object, fmt=None
     if value is None:
         return
     sheet, row, column = where
-    problem = None
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        problem = "a date and time with a time zone, which a spreadsheet cell cannot hold"
-    else:
-        try:
-            if isinstance(value, str):
-                written = ws.write_string(row, col, value, fmt)   # text stays text, whatever it starts with
-            elif isinstance(value, bool):
-                written = ws.write_boolean(row, col, value, fmt)
-            elif isinstance(value, float) and math.isinf(value):
-                written = ws.write_string(row, col, str(value), fmt)
-            elif isinstance(value, (int, float)):
-                written = ws.write_number(row, col, value, fmt)
-            else:
-                written = ws.write_datetime(row, col, value, fmt)
-        except (TypeError, ValueError, OverflowError):
-            written, problem = None, f"a value ({type(value).__name__}) a spreadsheet cell cannot hold"
-        if written == -2:
-            problem = f"a text of {len(value):,} characters; a spreadsheet cell holds at most 32,767"
-        elif written not in (0, None):
-            problem = "beyond a sheet's last row or column (1,048,576 rows, 16,384 columns)"
+    problem = _unwritable(value) or _write_cell(ws, row, col, value, fmt)
     if problem:
         raise ValueError(f"sheet {sheet!r}, row {row + 1}, column {column!r}: {problem}")
+
+
+def _unwritable(value: object) -> str | None:
+    """Why no spreadsheet cell holds ``value`` before trying (XlsxWriter's own error says less)."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return "a date and time with a time zone, which a spreadsheet cell cannot hold"
+    return None
+
+
+def _write_cell(ws, row: int, col: int, value: object, fmt) -> str | None:
+    """Write ``value`` with the writer of its type; what went wrong, or None."""
+    try:
+        if isinstance(value, str):
+            written = ws.write_string(row, col, value, fmt)   # text stays text, whatever it starts with
+        elif isinstance(value, bool):
+            written = ws.write_boolean(row, col, value, fmt)
+        elif isinstance(value, float) and math.isinf(value):
+            written = ws.write_string(row, col, str(value), fmt)
+        elif isinstance(value, (int, float)):
+            written = ws.write_number(row, col, value, fmt)
+        else:
+            written = ws.write_datetime(row, col, value, fmt)
+    except (TypeError, ValueError, OverflowError):
+        return f"a value ({type(value).__name__}) a spreadsheet cell cannot hold"
+    if written == -2:
+        return f"a text of {len(value):,} characters; a spreadsheet cell holds at most 32,767"
+    if written not in (0, None):
+        return "beyond a sheet's last row or column (1,048,576 rows, 16,384 columns)"
+    return None
 
 
 def formula_cells(path: str | Path) -> list[str]:

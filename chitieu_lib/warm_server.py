@@ -70,9 +70,8 @@ def _keep_setup(path) -> None:
 def _decline_reason(request: dict, cwd: str, env: dict, signature: str) -> str | None:
     if request.get("cwd") != cwd:
         return "another folder"
-    theirs = request.get("env") or {}
-    if theirs != env:
-        names = sorted(k for k in set(theirs) | set(env) if theirs.get(k) != env.get(k))
+    names = _differing(request.get("env") or {}, env)
+    if names:
         return "other environment variables: " + ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
     if code_signature() != signature:
         return "the kit's code or packages changed"
@@ -82,12 +81,20 @@ def _decline_reason(request: dict, cwd: str, env: dict, signature: str) -> str |
         # The files a command writes take its umask; the runner's workers were started with
         # the server's.
         return "another umask"
-    theirs, ours = request.get("limits") or {}, resource_limits()
-    if theirs != ours:
-        # ulimit: a command limited in memory, files or CPU time must run under its own limits.
-        names = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
+    # ulimit: a command limited in memory, files or CPU time must run under its own limits.
+    names = _differing(request.get("limits") or {}, resource_limits())
+    if names:
         return "other resource limits (ulimit): " + ", ".join(names)
     return None
+
+
+def _differing(theirs: dict, ours: dict) -> list[str]:
+    """The names whose values differ between two mappings (one missing counts), sorted.
+
+    >>> _differing({"A": 1, "B": 2}, {"B": 3, "C": 4})
+    ['A', 'B', 'C']
+    """
+    return sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
 
 
 def _recv_request(conn: socket.socket) -> tuple[dict, list[int]]:
@@ -146,9 +153,7 @@ def _serve_one(conn: socket.socket, cwd: str, env: dict, signature: str) -> bool
     warm._command_started.append(time.perf_counter() - float(request.get("age") or 0.0))
     send_json(conn, {"pid": os.getpid()})
     own = [os.dup(target) for target in range(3)]    # the runner's own: the server's log
-    for target, fd in enumerate(client_fds):
-        os.dup2(fd, target)
-        os.close(fd)
+    _onto_standard_fds(client_fds)
     for signum in (signal.SIGTERM, signal.SIGHUP):   # forwarded by the client, or its loss
         signal.signal(signum, _terminate)
     _stop_when_client_goes(conn)
@@ -156,14 +161,19 @@ def _serve_one(conn: socket.socket, cwd: str, env: dict, signature: str) -> bool
     finished.set()
     # The client's terminal or pipes are let go now, not when this runner has shut its kernels
     # down: a caller reading the command's output (a pipe, $(...)) has it all at once.
-    for target, fd in enumerate(own):
-        os.dup2(fd, target)
-        os.close(fd)
+    _onto_standard_fds(own)
     try:
         send_json(conn, {"exit": code})
     except OSError:
         pass                                   # the client is gone
     return True
+
+
+def _onto_standard_fds(fds: list[int]) -> None:
+    """Make ``fds`` this process's stdin, stdout and stderr (and close the originals)."""
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
 
 
 def runner_main(control_fd: int, workers: int) -> int:
