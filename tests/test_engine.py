@@ -84,6 +84,44 @@ def test_warm_kernel_gives_papermills_notebook(tmp_path):
         assert "data:image/png;base64" in html and "plt.subplots" not in html
 
 
+def test_cells_sent_at_once_stop_at_the_first_error_as_papermill(tmp_path, light_kernels):
+    """The warm engine sends every cell before reading (engine/client.py); what it gives is still
+    papermill's: a cell tagged ``raises-exception`` does not stop the report, the first other
+    error does, and no cell after it runs (the marker file is never written), a display updated
+    by a later cell, the timing metadata nbclient records."""
+    marker = tmp_path / "ran_after_the_error"
+    nb = write_nb(tmp_path / "errors.ipynb",
+                  "from IPython.display import display\nh = display('first', display_id=True)\nprint('a')",
+                  "h.update('updated')\nprint('b', end='')\nprint('c')",
+                  "raise KeyError('allowed')",
+                  "print('after the allowed error')",
+                  "{}['stops here']",
+                  f"open({str(marker)!r}, 'w').write('x')\nprint('never')")
+    nbformat.write(_tag(nbformat.read(nb, as_version=4), 3, "raises-exception"), nb)
+    [result] = run_jobs([job(tmp_path, nb, "errors")], engine="warm", workers=1, progress=False)
+    assert not result.ok and result.error.startswith("KeyError: 'stops here'")
+    assert not marker.exists()
+    with pytest.raises(papermill.PapermillExecutionError):
+        papermill.execute_notebook(str(nb), str(tmp_path / "ref.ipynb"), kernel_name="python3",
+                                   progress_bar=False)
+    assert not marker.exists()
+    warm = nbformat.read(tmp_path / "out" / "errors.ipynb", as_version=4)
+    reference = nbformat.read(tmp_path / "ref.ipynb", as_version=4)
+    assert normalised(warm) == normalised(reference)
+    assert ([sorted(c.metadata.get("execution", {})) for c in warm.cells]
+            == [sorted(c.metadata.get("execution", {})) for c in reference.cells])
+    texts = outputs_text(tmp_path / "out" / "errors.ipynb")
+    assert "updated" in texts and "after the allowed error" in texts and "never" not in texts
+    assert "stops here" in json.dumps([c.get("outputs") for c in warm.cells], ensure_ascii=False)
+
+
+def _tag(nb, index: int, tag: str):
+    """``nb`` with ``tag`` added to its code cell number ``index`` (0: the parameters cell)."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    code[index].metadata.setdefault("tags", []).append(tag)
+    return nb
+
+
 def test_reset_leaves_nothing_behind(tmp_path, monkeypatch):
     """What one report changes, the next report in the same kernel does not see."""
     monkeypatch.chdir(tmp_path)

@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 from papermill.execute import (prepare_notebook_metadata, raise_for_execution_errors,
@@ -27,6 +26,7 @@ from .. import fast_nbformat
 from ..atomic import write_all
 from ..errors import InputError
 from . import kernels
+from .client import PipelinedClient
 from .jobs import JobResult
 from .outputs import base_record, file_hashes, read_record, recorded_files, write_record
 
@@ -34,13 +34,14 @@ WARM_ENGINE = "chitieu-warm"
 
 
 class WarmEngine(NBClientEngine):
-    """papermill engine running the notebook in an already started kernel (``warm=``)."""
+    """papermill engine running the notebook in an already started kernel (``warm=``), its
+    cells sent at once (:class:`.client.PipelinedClient`)."""
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                  stderr_file=None, start_timeout=60, execution_timeout=None,
                                  warm=None, **kwargs):
-        client = PapermillNotebookClient(
+        client = PipelinedClient(
             nb_man, km=warm.km, timeout=execution_timeout, startup_timeout=start_timeout,
             kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
             stderr_file=stderr_file)
