@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -16,6 +17,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from chitieu_lib.engine import Job, fingerprint, read_record, record_path, run_jobs
+from chitieu_lib.engine.client import PipelinedClient
 from chitieu_lib.engine.compare import normalised
 from chitieu_lib.engine.outputs import write_atomic
 
@@ -113,6 +115,38 @@ def test_cells_sent_at_once_stop_at_the_first_error_as_papermill(tmp_path, light
     texts = outputs_text(tmp_path / "out" / "errors.ipynb")
     assert "updated" in texts and "after the allowed error" in texts and "never" not in texts
     assert "stops here" in json.dumps([c.get("outputs") for c in warm.cells], ensure_ascii=False)
+
+
+def test_no_cell_queued_behind_a_failure_runs(tmp_path, light_kernels, monkeypatch):
+    """Cells still being sent when an earlier one fails reach the kernel after the failure
+    (ipykernel's abort covers only the requests already there): the kernel refuses them
+    (kernels._SETUP). The sending is slowed, as in a loaded worker. Found by a review: without
+    the refusal, most of these cells ran."""
+    marker = tmp_path / "ran_after_the_error"
+    later = [f"open({str(marker)!r}, 'a').write('x')" for _ in range(100)]
+    nb = write_nb(tmp_path / "fails_early.ipynb", "1 / 0", *later)
+    send = PipelinedClient._send_cell
+
+    def slow_send(self, cell):
+        time.sleep(0.005)
+        return send(self, cell)
+
+    monkeypatch.setattr(PipelinedClient, "_send_cell", slow_send)
+    [result] = run_jobs([job(tmp_path, nb, "fails_early")], engine="warm", workers=1, progress=False)
+    assert not result.ok and result.error.startswith("ZeroDivisionError")
+    assert not marker.exists()
+
+
+def test_a_cell_flooding_its_outputs_still_times_out(tmp_path, light_kernels):
+    """The deadline is checked by the clock, not only when the kernel is silent (found by a
+    review: a cell displaying without pause was never timed out)."""
+    nb = write_nb(tmp_path / "floods.ipynb", "import time\nfrom IPython.display import display\n"
+                  "start = time.time()\nwhile time.time() - start < 60:\n    display(1)")
+    t0 = time.monotonic()
+    [result] = run_jobs([job(tmp_path, nb, "floods")], engine="warm", workers=1, cell_timeout=2,
+                        progress=False)
+    assert not result.ok and result.error.startswith("timeout"), result.error
+    assert time.monotonic() - t0 < 30
 
 
 def _tag(nb, index: int, tag: str):

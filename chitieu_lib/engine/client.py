@@ -10,16 +10,22 @@ the worker reads the outputs of the cells already done; it reads the two ZeroMQ 
 What stays nbclient's and papermill's, so the executed notebook is theirs: papermill's cell loop
 and metadata (``papermill_execute_cells``, ``nb_man``), nbclient's message handling
 (``process_message``: outputs, execution counts, display ids, timing metadata) and its error
-check (``_check_raise_for_error``). Timeouts and errors as nbclient's: ``CellTimeoutError`` when a
-cell's reply does not come within its timeout (counted from when its turn comes) or its outputs
-do not end within ``iopub_timeout`` after the reply; ``DeadKernelError`` when the kernel process
-is gone. A cell that fails stops the report as in nbclient: each request asks the kernel to stop
-on error (``stop_on_error``), and the kernel then aborts every queued request, so no later cell
-runs (tested).
+rule (``_check_raise_for_error``, without ``allow_error_names``). nbclient settings this client
+does not reproduce are refused (``_unsupported``); papermill sets none of them.
+
+Timeouts and errors as nbclient's: ``CellTimeoutError`` when a cell's reply does not come within
+its timeout (counted from when its turn comes) or its outputs do not end within
+``iopub_timeout`` after the reply, both checked by the clock however many messages come (the
+kernel is then killed, so that no queued cell starts); ``DeadKernelError`` when the kernel
+process is gone. A cell that fails stops the report as in nbclient: its request asks the kernel
+to stop on error, ipykernel then aborts the requests already queued, and a warm kernel refuses
+every later one (``kernels._SETUP``: cells still arriving when the failure happens), so no later
+cell runs (tested).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from queue import Empty
 
@@ -44,8 +50,9 @@ class PipelinedClient(PapermillNotebookClient):
 
     def execute(self, **kwargs):
         """papermill's ``execute``, the requests sent first (see the module docstring)."""
-        if self.coalesce_streams:  # nbclient's stream merging is not reproduced (papermill leaves it off)
-            raise ValueError("PipelinedClient does not merge streams (coalesce_streams)")
+        unsupported = self._unsupported()
+        if unsupported:
+            raise ValueError(f"PipelinedClient does not implement: {', '.join(unsupported)}")
         self.reset_execution_trackers()
         with self.setup_kernel(**kwargs):
             self._shell = _sync_channel(self.kc.shell_channel, self.kc.session)
@@ -61,6 +68,15 @@ class PipelinedClient(PapermillNotebookClient):
             self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
             self.set_widgets_metadata()
         return self.nb
+
+    def _unsupported(self) -> list[str]:
+        """nbclient settings this client does not reproduce (papermill leaves them all unset)."""
+        names = [name for name in ("coalesce_streams", "allow_error_names", "interrupt_on_timeout",
+                                   "error_on_timeout", "on_cell_start", "on_cell_execute",
+                                   "on_cell_complete", "on_cell_executed") if getattr(self, name)]
+        # allow_error_names: the request must then ask the kernel to stop on error, which
+        # here would abort the cells already queued behind it.
+        return names + ([] if self.raise_on_iopub_timeout else ["raise_on_iopub_timeout=False"])
 
     def _runs(self, cell) -> bool:
         """Whether nbclient's ``execute_cell`` would send this cell to the kernel."""
@@ -103,11 +119,12 @@ class PipelinedClient(PapermillNotebookClient):
             run_sync(self._check_raise_for_error)(cell, cell_index, exec_reply)
             return
         content = exec_reply["content"]
+        if content["status"] == "aborted":  # only after an error that stopped the report
+            raise RuntimeError(f"the kernel did not run cell {cell_index}: an earlier cell failed")
         if content["status"] != "error":
             return
         allows_errors = (not self.force_raise_errors) and (
-            self.allow_errors or content.get("ename") in self.allow_error_names
-            or "raises-exception" in cell.metadata.get("tags", []))
+            self.allow_errors or "raises-exception" in cell.metadata.get("tags", []))
         if not allows_errors:
             raise CellExecutionError.from_cell_and_msg(cell, content)
 
@@ -116,16 +133,23 @@ class PipelinedClient(PapermillNotebookClient):
 
         Each socket is read only up to this cell's last message on it: what follows belongs
         to the next cells and stays queued, in order. Messages of other requests are skipped,
-        as nbclient skips them.
+        as nbclient skips them. The deadline and the kernel's life are checked by the clock,
+        however many messages come.
         """
         timeout = self._get_timeout(cell)
         deadline = None if timeout is None else time.monotonic() + timeout
+        next_check = time.monotonic() + ALIVE_CHECK
         reply, done = None, False
         while reply is None or not done:
-            wait = ALIVE_CHECK if deadline is None else min(ALIVE_CHECK, max(0.0, deadline - time.monotonic()))
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                self._timed_out(cell, replied=reply is not None)
+            if now >= next_check:
+                if not self._alive():
+                    raise DeadKernelError("Kernel died")
+                next_check = now + ALIVE_CHECK
+            wait = min(next_check, deadline if deadline is not None else next_check) - now
             outputs, replies = self._ready(not done, reply is None, wait)
-            if not (outputs or replies):
-                self._after_silence(cell, reply is not None, deadline)
             if outputs:
                 msg = self._iopub.get_msg(timeout=0)
                 if msg["parent_header"].get("msg_id") == msg_id:
@@ -146,7 +170,7 @@ class PipelinedClient(PapermillNotebookClient):
     def _ready(self, outputs: bool, replies: bool, timeout: float) -> tuple[bool, bool]:
         """Wait up to ``timeout`` s for a message on IOPub (if ``outputs``) or shell (if
         ``replies``): which of the two has one."""
-        ms = int(timeout * 1000)
+        ms = max(0, math.ceil(timeout * 1000))
         if outputs and replies:
             events = dict(self._both.poll(ms))
             return self._iopub.socket in events, self._shell.socket in events
@@ -154,16 +178,15 @@ class PipelinedClient(PapermillNotebookClient):
         ready = bool(channel.socket.poll(ms))
         return ready and outputs, ready and replies
 
-    def _after_silence(self, cell, replied: bool, deadline: float | None) -> None:
-        """No message for a while: raise if the kernel died or the deadline has passed."""
-        if not self._alive():
-            raise DeadKernelError("Kernel died")
-        if deadline is not None and time.monotonic() >= deadline:
-            if replied:
-                raise CellTimeoutError.error_from_timeout_and_cell(
-                    "Timeout waiting for IOPub output", self.iopub_timeout, cell)
+    def _timed_out(self, cell, replied: bool) -> None:
+        """Raise nbclient's timeout error, once the kernel is killed: the cells queued behind this
+        one must never start (its worker discards a kernel after any failed report anyway)."""
+        self._kill()
+        if replied:
             raise CellTimeoutError.error_from_timeout_and_cell(
-                "Cell execution timed out", self._get_timeout(cell), cell)
+                "Timeout waiting for IOPub output", self.iopub_timeout, cell)
+        raise CellTimeoutError.error_from_timeout_and_cell(
+            "Cell execution timed out", self._get_timeout(cell), cell)
 
     def _reply(self, msg_id: str, timeout: float | None) -> dict:
         """The shell reply to ``msg_id`` (other replies skipped), as nbclient's ``wait_for_reply``."""
@@ -182,6 +205,10 @@ class PipelinedClient(PapermillNotebookClient):
                 return msg
 
     def _alive(self) -> bool:
-        process = getattr(getattr(self.km, "provisioner", None), "process", None)
-        return process is None or process.poll() is None
+        process = getattr(self.km.provisioner, "process", None)
+        return process is not None and process.poll() is None
 
+    def _kill(self) -> None:
+        process = getattr(self.km.provisioner, "process", None)
+        if process is not None:
+            process.kill()

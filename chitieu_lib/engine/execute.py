@@ -19,6 +19,7 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.execute import (prepare_notebook_metadata, raise_for_execution_errors,
                                remove_error_markers)
 from papermill.iorw import load_notebook_node
+from papermill.log import logger
 from papermill.parameterize import parameterize_notebook
 from papermill.utils import chdir
 
@@ -43,7 +44,7 @@ class WarmEngine(NBClientEngine):
                                  warm=None, **kwargs):
         client = PipelinedClient(
             nb_man, km=warm.km, timeout=execution_timeout, startup_timeout=start_timeout,
-            kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
+            kernel_name=kernel_name, log=logger, log_output=log_output, stdout_file=stdout_file,
             stderr_file=stderr_file)
         client.kc = warm.kc  # nbclient keeps a given client and kernel alive after the run
         return client.execute()

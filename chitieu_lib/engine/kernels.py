@@ -99,6 +99,7 @@ def _chitieu_setup(preload, keep_roots, calls):
             getattr(importlib.import_module(module), function)(*args)
         except Exception:
             pass  # the report that needs it meets the error itself, with its message
+    _stop_for_good_after_a_failure(get_ipython())
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is not None:
         # The backend (inline) is activated lazily, by the first figure; it sets
@@ -119,8 +120,29 @@ def _chitieu_setup(preload, keep_roots, calls):
     import gc
     gc.collect()
     gc.freeze()  # what is alive now lives as long as the kernel: later collections skip it
+def _stop_for_good_after_a_failure(shell):
+    # A worker sends a report's cells at once (engine/client.py). Once a cell that asked to
+    # stop on error has failed, every later execute request is refused: ipykernel's own abort
+    # covers only the requests already arrived when the cell failed. A kernel is never used
+    # again after a failed report.
+    kernel = getattr(shell, "kernel", None)
+    if kernel is None:
+        return
+    guard = {"stops": True, "failed": False}
+    def post_run_cell(result):  # not called for silent requests
+        if not result.success and guard["stops"]:
+            guard["failed"] = True
+    handle = kernel.should_handle
+    def should_handle(stream, msg, idents):
+        if msg["header"]["msg_type"] == "execute_request":
+            if guard["failed"]:
+                return False
+            guard["stops"] = msg["content"].get("stop_on_error", True)
+        return handle(stream, msg, idents)
+    shell.events.register("post_run_cell", post_run_cell)
+    kernel.should_handle = should_handle
 _chitieu_setup(%r, %r, %r)
-del _chitieu_setup
+del _chitieu_setup, _stop_for_good_after_a_failure
 """
 
 _RESET = r"""
