@@ -154,3 +154,45 @@ def test_a_second_batch_into_the_same_folder_keeps_the_first_in_the_index(test_s
     assert "1 report(s) of an earlier run" in log
     index = pd.read_csv(tmp_path / "index.csv", dtype={"unit_code": str})
     assert index["unit_code"].tolist() == ["22519"]
+
+
+def test_district_chooses_its_report_then_its_communes():
+    """--district: the district's report, then its communes' (those with a target), in the
+    units' order; --level narrows them. Vạn Ninh and Cam Lâm have 27 communes (issue 15)."""
+    units = render.load_units(DECISION)
+    planned = render.plan(units, decision=render.load_decision(), districts=["571"], as_of=AS_OF,
+                          processed_dir="/p", out="o")
+    communes = units[(units["parent_code"] == "571") & units["target"].notna()]["unit_code"].tolist()
+    assert [p.unit_code for p in planned] == ["571", *communes]
+    assert [p.level for p in planned] == ["district"] + ["commune"] * len(communes)
+    both = render.plan(units, decision=render.load_decision(), districts=["571", "570"],
+                       level="commune", as_of=AS_OF, processed_dir="/p", out="o")
+    assert len(both) == 27 and {p.district_code for p in both} == {"571", "570"}
+    assert [p.job.name for p in render.plan(units, decision=render.load_decision(), districts=["571"],
+                                            level="district", as_of=AS_OF, processed_dir="/p",
+                                            out="o")] == ["huyen/571"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--district", "22516"], "not a district code: ['22516']"),
+    (["--district", "576"], "have no unit with a target"),           # Trường Sa: no target
+    (["--district", "571", "--level", "department"], "--district chooses district and commune"),
+    (["--district", "571", "--unit", "22516"], "not allowed with argument"),
+])
+def test_district_refuses_what_it_cannot_render(test_store, tmp_path, args, message):
+    done = teststore.chitieu("render", "--processed", str(test_store), "--out", str(tmp_path / "o"),
+                             "--no-progress", *args)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert not (tmp_path / "o" / "index.html").exists()
+
+
+def test_district_renders_its_reports_and_index(test_store, tmp_path):
+    done = teststore.chitieu("render", "--processed", str(test_store), "--out", str(tmp_path),
+                             "--no-progress", "--district", "575", "--as-of", AS_OF)
+    assert done.returncode == 0, done.stderr
+    units = render.load_units(DECISION)
+    communes = units[(units["parent_code"] == "575") & units["target"].notna()]["unit_code"].tolist()
+    index = pd.read_csv(tmp_path / "index.csv", dtype={"unit_code": str})
+    assert sorted(index["unit_code"]) == sorted(["575", *communes]) and len(communes) == 8
+    assert (tmp_path / "huyen" / "575.html").is_file()
+    assert all((tmp_path / "xa" / f"{c}.html").is_file() for c in communes)

@@ -4,6 +4,7 @@ Examples:
   chitieu render --out outputs/                      every report + outputs/index.html
   chitieu render --level district --as-of 2019-09-30
   chitieu render --unit 571 22516 --out outputs/     only these units
+  chitieu render --district 571 --out outputs/       district 571's report and its communes'
 
 Each report is written as outputs/<folder>/<code>.html (code-free, opens offline),
 the executed .ipynb, and its tables as .xlsx and .csv beside it. A report that
@@ -28,8 +29,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--level", choices=["department", "district", "commune", "all"], default="all",
                         help="which reports: departments, districts (with their communes' table), "
                              "communes, or all of them plus the province overview (default)")
-    list_flag(parser, "--unit", metavar="CODE", default=None,
+    which = parser.add_mutually_exclusive_group()
+    list_flag(which, "--unit", metavar="CODE", default=None,
               help="only these units (GSO codes such as 571, 22516 or agency codes such as SCT)")
+    list_flag(which, "--district", metavar="CODE", default=None,
+              help="each district's report and its communes' (district GSO codes such as 571); "
+                   "with --level commune, the communes only")
     parser.add_argument("--as-of", dest="as_of", metavar="DATE", default=None,
                         help="count dossiers received up to this day, YYYY-MM-DD "
                              "(default: the data date of the store, at most the end of its decision's window)")
@@ -105,7 +110,7 @@ def run(args) -> int:
         sweep(folder)   # temporary files of a killed render
     timings = {"start-up": (age or 0.0) + time.perf_counter() - started, "kept warm": in_runner()}
     rows, index = render(
-        level=args.level, codes=args.unit, as_of=_as_of(args.as_of), processed_dir=args.processed,
+        level=args.level, codes=args.unit, districts=args.district, as_of=_as_of(args.as_of), processed_dir=args.processed,
         out=args.out, workers=args.workers, resume=args.resume, progress=args.progress,
         decision_file=args.decision, previous_dir=args.previous, since=_as_of(args.since, "--since"),
         pdf=args.pdf, timings=timings,

@@ -54,7 +54,7 @@ def check_since(since, as_of: str, decision) -> str:
     return day.date().isoformat()
 
 
-def render(*, level="all", codes=None, as_of=None, processed_dir=None, out="outputs", workers=None,
+def render(*, level="all", codes=None, districts=None, as_of=None, processed_dir=None, out="outputs", workers=None,
            resume=False, progress=True, engine="warm", executor="local", scheduler=None,
            cell_timeout=600, decision_file=None, previous_dir=None, since=None, pdf=False,
            log=print, timings=None) -> tuple[list[dict], Path]:
@@ -62,7 +62,8 @@ def render(*, level="all", codes=None, as_of=None, processed_dir=None, out="outp
 
     ``decision_file``: refused unless it is the store's; ``previous_dir``: last year's
     store (year-over-year lines); ``since``: the last meeting's day (change sections);
-    ``pdf``: print each report to ``CODE.pdf`` beside its HTML. ``timings``: a dict
+    ``pdf``: print each report to ``CODE.pdf`` beside its HTML. ``districts``: each district's
+    report and its communes' (``level`` narrows them), instead of ``codes``. ``timings``: a dict
     filled with seconds per phase (``timing_lines`` prints it).
 
     What every report shares (the province-wide projection at ``as_of``, and at
@@ -83,7 +84,7 @@ def render(*, level="all", codes=None, as_of=None, processed_dir=None, out="outp
     out = Path(out)
     extra = {"since": since, "previous_dir": str(previous.path.resolve()) if previous else ""}
     planned = plan(store.units, decision=store.decision, level=level, codes=codes, as_of=as_of,
-                   processed_dir=processed, out=out, extra=extra)
+                   processed_dir=processed, out=out, extra=extra, districts=districts)
     for p in planned:
         p.job.out_html.parent.mkdir(parents=True, exist_ok=True)
     clock = _lap(timings, "open store, plan", clock)

@@ -10,6 +10,10 @@ Layout under ``out``::
 >>> [p.job.name for p in plan(load_units(d), decision=d, codes=["571"], as_of="2019-09-30",
 ...                           processed_dir="/p", out="o")]
 ['huyen/571']
+>>> names = [p.job.name for p in plan(load_units(d), decision=d, districts=["571"], as_of="2019-09-30",
+...                                   processed_dir="/p", out="o")]
+>>> names[0], all(n.startswith("xa/") for n in names[1:]), len(names) > 1
+('huyen/571', True, True)
 """
 
 from __future__ import annotations
@@ -61,9 +65,14 @@ def _job(name, notebook, parameters, out_base: Path):
                extra_outputs=report_tables)
 
 
-def select_units(units: pd.DataFrame, level: str = "all", codes=None, decision=None) -> pd.DataFrame:
-    """Units with a target for ``level`` (or ``all``), or exactly ``codes`` (checked)."""
+def select_units(units: pd.DataFrame, level: str = "all", codes=None, decision=None,
+                 districts=None) -> pd.DataFrame:
+    """Units with a target for ``level`` (or ``all``), or exactly ``codes`` (checked), or the
+    units of ``districts``: each district's People's Committee, then its communes (checked;
+    ``level`` narrows them to one of the two)."""
     with_target = units[units["target"].notna()]
+    if level != "all" and level not in LEVELS:
+        raise InputError(f"--level must be one of {list(LEVELS) + ['all']}, not '{level}'")
     if codes:
         codes = [str(c).strip() for c in codes]
         known = set(units["unit_code"])
@@ -77,23 +86,49 @@ def select_units(units: pd.DataFrame, level: str = "all", codes=None, decision=N
             raise InputError(f"unit(s) {no_target} have no target in {number} (Article 1)")
         chosen = with_target[with_target["unit_code"].isin(codes)]
         return chosen.set_index("unit_code").loc[list(dict.fromkeys(codes))].reset_index()
+    if districts:
+        return _district_units(units, with_target, districts, level, decision)
     if level == "all":
         return with_target.reset_index(drop=True)
-    if level not in LEVELS:
-        raise InputError(f"--level must be one of {list(LEVELS) + ['all']}, not '{level}'")
     return with_target[with_target["level"] == level].reset_index(drop=True)
 
 
+def _district_units(units: pd.DataFrame, with_target: pd.DataFrame, districts, level: str,
+                    decision=None) -> pd.DataFrame:
+    """The units with a target of each district, in the order given: its UBND, then its communes."""
+    districts = list(dict.fromkeys(str(c).strip() for c in districts))
+    known = set(units.loc[units["level"] == "district", "unit_code"])
+    unknown = [c for c in districts if c not in known]
+    if unknown:
+        raise InputError(f"not a district code: {unknown}; a district code is a GSO code of three "
+                         f"digits (e.g. {', '.join(sorted(known)[:3])})")
+    if level not in ("all", "district", "commune"):
+        raise InputError(f"--district chooses district and commune reports, not --level {level}")
+    parts, empty = [], []
+    for code in districts:
+        own = with_target[(with_target["level"] == "district") & (with_target["unit_code"] == code)]
+        communes = with_target[(with_target["level"] == "commune") & (with_target["parent_code"] == code)]
+        chosen = [t for t, lvl in ((own, "district"), (communes, "commune")) if level in ("all", lvl)]
+        if not sum(len(t) for t in chosen):
+            empty.append(code)
+        parts += chosen
+    if empty:
+        number = decision.number if decision is not None else "the decision"
+        raise InputError(f"district(s) {empty} have no unit with a target in {number} (Article 1)")
+    return pd.concat(parts).reset_index(drop=True)
+
+
 def plan(units: pd.DataFrame, *, decision, level="all", codes=None, as_of: str, processed_dir: str,
-         out: str | Path, notebooks_dir: Path = NOTEBOOKS_DIR, extra: dict | None = None) -> list[Planned]:
+         out: str | Path, notebooks_dir: Path = NOTEBOOKS_DIR, extra: dict | None = None,
+         districts=None) -> list[Planned]:
     """The reports to render: one per unit (a district's report covers its communes' table),
     plus the province overview when everything is asked for. ``extra``: more parameters
-    every report gets (``since``, ``previous_dir``)."""
+    every report gets (``since``, ``previous_dir``); ``districts``: see :func:`select_units`."""
     out = Path(out)
-    chosen = select_units(units, level, codes, decision)
+    chosen = select_units(units, level, codes, decision, districts)
     planned = []
     extra = dict(extra or {})
-    if level == "all" and not codes:
+    if level == "all" and not codes and not districts:
         params = {"as_of": as_of, "processed_dir": processed_dir, **extra}
         name = f"{FOLDERS['province']}/{PROVINCE_NAME}"
         planned.append(Planned(_job(name, notebooks_dir / NOTEBOOK_OF["province"], params, out / name),
