@@ -110,7 +110,8 @@ def run(args) -> int:
         sweep(folder)   # temporary files of a killed render
     timings = {"start-up": (age or 0.0) + time.perf_counter() - started, "kept warm": in_runner()}
     rows, index = render(
-        level=args.level, codes=args.unit, districts=args.district, as_of=_as_of(args.as_of), processed_dir=args.processed,
+        level=args.level, codes=args.unit, districts=args.district, as_of=_as_of(args.as_of),
+        processed_dir=args.processed,
         out=args.out, workers=args.workers, resume=args.resume, progress=args.progress,
         decision_file=args.decision, previous_dir=args.previous, since=_as_of(args.since, "--since"),
         pdf=args.pdf, timings=timings,

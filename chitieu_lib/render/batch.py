@@ -54,8 +54,8 @@ def check_since(since, as_of: str, decision) -> str:
     return day.date().isoformat()
 
 
-def render(*, level="all", codes=None, districts=None, as_of=None, processed_dir=None, out="outputs", workers=None,
-           resume=False, progress=True, engine="warm", executor="local", scheduler=None,
+def render(*, level="all", codes=None, districts=None, as_of=None, processed_dir=None, out="outputs",
+           workers=None, resume=False, progress=True, engine="warm", executor="local", scheduler=None,
            cell_timeout=600, decision_file=None, previous_dir=None, since=None, pdf=False,
            log=print, timings=None) -> tuple[list[dict], Path]:
     """Render the chosen reports and the index; return (index rows, index path).
