@@ -149,6 +149,35 @@ def test_a_cell_flooding_its_outputs_still_times_out(tmp_path, light_kernels):
     assert time.monotonic() - t0 < 30
 
 
+def test_a_notebook_of_thousands_of_cells_keeps_every_output(tmp_path, light_kernels):
+    """The cells are sent a few at a time ahead (client.AHEAD), never all: sent all at once,
+    3,000 cells of three displays each lost outputs on IOPub and then waited for the timeout
+    (found by a hostile test)."""
+    cells = ["from IPython.display import display"] + ["display(1); display(2); display(3)"] * 3000
+    nb = write_nb(tmp_path / "long.ipynb", *cells)
+    [result] = run_jobs([job(tmp_path, nb, "long")], engine="warm", workers=1, cell_timeout=60,
+                        progress=False)
+    assert result.ok, result.error
+    executed = nbformat.read(tmp_path / "out" / "long.ipynb", as_version=4)
+    assert sum(len(c.get("outputs", [])) for c in executed.cells) == 9000
+
+
+def test_a_report_calling_exit_does_not_hand_on_its_kernel(tmp_path, light_kernels):
+    """exit() stops the kernel a moment after its cell: the next reports get a new kernel
+    (found by a hostile test: a later, unrelated report failed with "kernel died")."""
+    ends = write_nb(tmp_path / "ends.ipynb", "print('bye')", "exit()")
+    check = write_nb(tmp_path / "check.ipynb", "import os\nprint('pid', os.getpid())")
+    raises = write_nb(tmp_path / "raises.ipynb", "raise SystemExit(3)")
+    plan = [("ends", ends), ("check1", check), ("check2", check), ("ends2", ends), ("raises", raises),
+            ("check3", check)]
+    results = run_jobs([job(tmp_path, nb, name) for name, nb in plan], engine="warm", workers=1,
+                       progress=False)
+    assert [r.ok for r in results] == [True, True, True, True, False, True], [r.error for r in results]
+    assert results[4].error.startswith("SystemExit: 3")
+    pids = [outputs_text(tmp_path / "out" / f"{n}.ipynb").split()[-1] for n in ("check1", "check2", "check3")]
+    assert pids[0] == pids[1] != pids[2]   # kept between good reports, replaced after exit()
+
+
 def _tag(nb, index: int, tag: str):
     """``nb`` with ``tag`` added to its code cell number ``index`` (0: the parameters cell)."""
     code = [c for c in nb.cells if c.cell_type == "code"]

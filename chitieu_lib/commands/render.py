@@ -34,7 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
               help="only these units (GSO codes such as 571, 22516 or agency codes such as SCT)")
     list_flag(which, "--district", metavar="CODE", default=None,
               help="each district's report and its communes' (district GSO codes such as 571); "
-                   "with --level commune, the communes only")
+                   "with --level commune the communes only, with --level district its own report")
     parser.add_argument("--as-of", dest="as_of", metavar="DATE", default=None,
                         help="count dossiers received up to this day, YYYY-MM-DD "
                              "(default: the data date of the store, at most the end of its decision's window)")

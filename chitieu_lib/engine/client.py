@@ -2,9 +2,9 @@
 
 nbclient sends a cell, waits for its reply and its outputs, then sends the next one: between two
 cells the kernel waits for its worker, and each message goes through asyncio tasks and futures.
-:class:`PipelinedClient` sends every code cell's ``execute_request`` (and the final
-``kernel_info_request``) before reading anything, so the kernel runs the cells back to back while
-the worker reads the outputs of the cells already done; it reads the two ZeroMQ sockets directly
+:class:`PipelinedClient` keeps the next cells' ``execute_request`` sent ahead (``AHEAD`` of them,
+then the final ``kernel_info_request``), so the kernel runs the cells back to back while the
+worker reads the outputs of the cells already done; it reads the two ZeroMQ sockets directly
 (blocking, on sync shadows of the async client's sockets).
 
 What stays nbclient's and papermill's, so the executed notebook is theirs: papermill's cell loop
@@ -37,7 +37,14 @@ from nbclient.exceptions import (CellExecutionComplete, CellExecutionError, Cell
                                  DeadKernelError)
 from papermill.clientwrap import PapermillNotebookClient
 
+from .kernels import process_alive
+
 ALIVE_CHECK = 1.0  # seconds without a message after which the kernel process is checked, as nbclient
+# Cells sent and not yet read. Enough that the kernel never waits for its worker; few enough that
+# the outputs waiting to be read stay far below what ZeroMQ queues on IOPub before it drops
+# messages (1,000 by default): with every cell of a 3,000-cell notebook sent at once, outputs
+# were lost (found by a hostile test).
+AHEAD = 8
 
 
 def _sync_channel(channel, session) -> ZMQSocketChannel:
@@ -46,7 +53,8 @@ def _sync_channel(channel, session) -> ZMQSocketChannel:
 
 
 class PipelinedClient(PapermillNotebookClient):
-    """``PapermillNotebookClient`` for a running kernel (``km``, ``kc`` given), cells pipelined."""
+    """``PapermillNotebookClient`` for a running kernel (``km``, ``kc`` given), cells pipelined.
+    After ``execute``, ``exit_requested`` says whether a cell asked the kernel to exit."""
 
     def execute(self, **kwargs):
         """papermill's ``execute``, the requests sent first (see the module docstring)."""
@@ -54,17 +62,20 @@ class PipelinedClient(PapermillNotebookClient):
         if unsupported:
             raise ValueError(f"PipelinedClient does not implement: {', '.join(unsupported)}")
         self.reset_execution_trackers()
+        self.exit_requested = False
         with self.setup_kernel(**kwargs):
             self._shell = _sync_channel(self.kc.shell_channel, self.kc.session)
             self._iopub = _sync_channel(self.kc.iopub_channel, self.kc.session)
             self._both = zmq.Poller()
             for channel in (self._iopub, self._shell):
                 self._both.register(channel.socket, zmq.POLLIN)
-            self._sent = {index: self._send_cell(cell) for index, cell in enumerate(self.nb.cells)
-                          if self._runs(cell)}
-            info_id = self._send("kernel_info_request", {})
+            self._to_send = [index for index, cell in enumerate(self.nb.cells) if self._runs(cell)]
+            self._sent: dict[int, str] = {}
+            self._info_id = None
+            self._send_ahead()
             self.papermill_execute_cells()
-            info_msg = self._reply(info_id, self._get_timeout(None))
+            self._send_ahead(finished=True)
+            info_msg = self._reply(self._info_id, self._get_timeout(None))
             self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
             self.set_widgets_metadata()
         return self.nb
@@ -82,6 +93,17 @@ class PipelinedClient(PapermillNotebookClient):
         """Whether nbclient's ``execute_cell`` would send this cell to the kernel."""
         return (cell.cell_type == "code" and bool(cell.source.strip())
                 and self.skip_cells_with_tag not in cell.metadata.get("tags", []))
+
+    def _send_ahead(self, finished: bool = False) -> None:
+        """Keep ``AHEAD`` cells sent and not yet read; once all are sent (or ``finished``: the
+        cell loop has ended), the ``kernel_info_request`` too."""
+        in_flight = len(self._sent) - self.code_cells_executed
+        while self._to_send and in_flight < AHEAD and not finished:
+            index = self._to_send.pop(0)
+            self._sent[index] = self._send_cell(self.nb.cells[index])
+            in_flight += 1
+        if self._info_id is None and (finished or not self._to_send):
+            self._info_id = self._send("kernel_info_request", {})
 
     def _send(self, msg_type: str, content: dict) -> str:
         msg = self.kc.session.msg(msg_type, content)
@@ -110,6 +132,7 @@ class PipelinedClient(PapermillNotebookClient):
         if execution_count:
             cell["execution_count"] = execution_count
         self._raise_for_error(cell, cell_index, exec_reply)
+        self._send_ahead()  # none after a cell that stops the report
         self.nb["cells"][cell_index] = cell
         return cell
 
@@ -161,6 +184,7 @@ class PipelinedClient(PapermillNotebookClient):
                 msg = self._shell.get_msg(timeout=0)
                 if msg["parent_header"].get("msg_id") == msg_id:
                     reply = msg
+                    self.exit_requested |= _asks_exit(msg)
                     if self.record_timing:
                         cell["metadata"]["execution"]["shell.execute_reply"] = timestamp(msg)
                     # as nbclient: once the reply is in, the outputs must end within iopub_timeout
@@ -205,10 +229,20 @@ class PipelinedClient(PapermillNotebookClient):
                 return msg
 
     def _alive(self) -> bool:
-        process = getattr(self.km.provisioner, "process", None)
-        return process is not None and process.poll() is None
+        return process_alive(self.km)
 
     def _kill(self) -> None:
         process = getattr(self.km.provisioner, "process", None)
         if process is not None:
             process.kill()
+
+
+def _asks_exit(reply: dict) -> bool:
+    """Whether the cell called ``exit()``/``quit()``: the kernel then stops a moment later.
+
+    >>> _asks_exit({"content": {"payload": [{"source": "ask_exit", "keepkernel": False}]}})
+    True
+    >>> _asks_exit({"content": {"status": "ok", "payload": []}})
+    False
+    """
+    return any(p.get("source") == "ask_exit" for p in reply["content"].get("payload") or [])

@@ -47,7 +47,10 @@ class WarmEngine(NBClientEngine):
             kernel_name=kernel_name, log=logger, log_output=log_output, stdout_file=stdout_file,
             stderr_file=stderr_file)
         client.kc = warm.kc  # nbclient keeps a given client and kernel alive after the run
-        return client.execute()
+        try:
+            return client.execute()
+        finally:
+            warm.ended = warm.ended or getattr(client, "exit_requested", False)
 
 
 papermill_engines.register(WARM_ENGINE, WarmEngine)
@@ -202,6 +205,7 @@ def _execute_warm(job, cell_timeout, cwd, steps, kernel_setup=()):
     except BaseException:
         kernels.discard_kernel()  # hung, dead or in an unknown state: never reuse it
         raise
-    if exc is not None:
-        kernels.discard_kernel()  # a failed report may have left anything behind
+    if exc is not None or kernel.ended:
+        # A failed report may have left anything behind; a kernel asked to exit stops soon.
+        kernels.discard_kernel()
     return nb, exc

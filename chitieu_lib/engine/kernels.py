@@ -194,6 +194,14 @@ class WarmKernel:
     kc: object  # AsyncKernelClient
     cwd: str
     reports: int = 0  # reports run since start
+    ended: bool = False  # a report asked it to exit (exit()): never handed on
+
+
+def process_alive(km) -> bool:
+    """Whether the kernel process of manager ``km`` is still running (checked without its event
+    loop; a kernel may die between two reports, or while its cells run)."""
+    process = getattr(km.provisioner, "process", None)
+    return process is not None and process.poll() is None
 
 
 class KernelError(RuntimeError):
@@ -341,7 +349,7 @@ def get_kernel(cwd: str, startup_timeout: float = 60, setup_calls: SetupCalls = 
     ``setup_calls`` are made by a kernel this call starts, not by one already running.
     """
     kernel = getattr(_local, "kernel", None)
-    if kernel is not None and kernel.cwd != cwd:
+    if kernel is not None and (kernel.cwd != cwd or kernel.ended or not process_alive(kernel.km)):
         discard_kernel()
         kernel = None
     if kernel is None:

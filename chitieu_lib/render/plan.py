@@ -78,12 +78,12 @@ def select_units(units: pd.DataFrame, level: str = "all", codes=None, decision=N
         known = set(units["unit_code"])
         unknown = [c for c in codes if c not in known]
         if unknown:
-            raise InputError(f"unknown unit code(s) {unknown}; a unit code is a GSO code "
+            raise InputError(f"unknown unit code(s) {_some(unknown)}; a unit code is a GSO code "
                              "(e.g. 571, 22516) or an agency code (e.g. SCT)")
         no_target = [c for c in codes if c not in set(with_target["unit_code"])]
         if no_target:
             number = decision.number if decision is not None else "the decision"
-            raise InputError(f"unit(s) {no_target} have no target in {number} (Article 1)")
+            raise InputError(f"unit(s) {_some(no_target)} have no target in {number} (Article 1)")
         chosen = with_target[with_target["unit_code"].isin(codes)]
         return chosen.set_index("unit_code").loc[list(dict.fromkeys(codes))].reset_index()
     if districts:
@@ -100,10 +100,11 @@ def _district_units(units: pd.DataFrame, with_target: pd.DataFrame, districts, l
     known = set(units.loc[units["level"] == "district", "unit_code"])
     unknown = [c for c in districts if c not in known]
     if unknown:
-        raise InputError(f"not a district code: {unknown}; a district code is a GSO code of three "
+        raise InputError(f"not a district code: {_some(unknown)}; a district code is a GSO code of three "
                          f"digits (e.g. {', '.join(sorted(known)[:3])})")
     if level not in ("all", "district", "commune"):
-        raise InputError(f"--district chooses district and commune reports, not --level {level}")
+        raise InputError(f"--district chooses district and commune reports (--level district, commune "
+                         f"or all), not --level {level}")
     parts, empty = [], []
     for code in districts:
         own = with_target[(with_target["level"] == "district") & (with_target["unit_code"] == code)]
@@ -114,8 +115,18 @@ def _district_units(units: pd.DataFrame, with_target: pd.DataFrame, districts, l
         parts += chosen
     if empty:
         number = decision.number if decision is not None else "the decision"
-        raise InputError(f"district(s) {empty} have no unit with a target in {number} (Article 1)")
+        raise InputError(f"district(s) {_some(empty)} have no unit with a target in {number} (Article 1)")
     return pd.concat(parts).reset_index(drop=True)
+
+
+def _some(codes: list, shown: int = 10) -> str:
+    """Codes for a message, the first ``shown`` of them.
+
+    >>> _some(["1", "2"]), _some([str(i) for i in range(13)], shown=2)
+    ("['1', '2']", "['0', '1'] and 11 more")
+    """
+    more = len(codes) - shown
+    return f"{codes[:shown]}" + (f" and {more:,} more" if more > 0 else "")
 
 
 def plan(units: pd.DataFrame, *, decision, level="all", codes=None, as_of: str, processed_dir: str,
