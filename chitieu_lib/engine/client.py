@@ -57,7 +57,7 @@ class PipelinedClient(PapermillNotebookClient):
     After ``execute``, ``exit_requested`` says whether a cell asked the kernel to exit."""
 
     def execute(self, **kwargs):
-        """papermill's ``execute``, the requests sent first (see the module docstring)."""
+        """papermill's ``execute``, the requests sent ahead (see the module docstring)."""
         unsupported = self._unsupported()
         if unsupported:
             raise ValueError(f"PipelinedClient does not implement: {', '.join(unsupported)}")

@@ -24,8 +24,9 @@ Reset semantics (what a report can and cannot see of the reports before it):
   kernel can read them before its first report (``setup_calls``, :data:`SetupCalls`).
 - not reset: the global random generators' state (a notebook that does not seed
   them is not reproducible in any kernel), monkeypatching of library modules,
-  threads or files a report leaves behind. A report that fails, times out or
-  kills its kernel never hands its kernel on: the kernel is replaced.
+  threads or files a report leaves behind. A report that fails, times out,
+  kills its kernel or asks it to exit (``exit()``) never hands its kernel on:
+  the kernel is replaced, as is one found dead before a report.
 
 Kernels talk to their worker over Unix sockets (ZeroMQ ``ipc`` transport) in a
 private folder, not over localhost TCP ports: workers starting kernels at the same
