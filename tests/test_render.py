@@ -196,3 +196,14 @@ def test_district_renders_its_reports_and_index(test_store, tmp_path):
     assert sorted(index["unit_code"]) == sorted(["575", *communes]) and len(communes) == 8
     assert (tmp_path / "huyen" / "575.html").is_file()
     assert all((tmp_path / "xa" / f"{c}.html").is_file() for c in communes)
+
+
+def test_the_district_filter_names_a_district_whose_report_is_not_listed(test_store, tmp_path):
+    """Communes rendered without their district's report: the index's district filter still shows
+    the district's name (found by a hostile test: it showed the code)."""
+    done = teststore.chitieu("render", "--processed", str(test_store), "--out", str(tmp_path),
+                             "--no-progress", "--district", "575", "--level", "commune", "--as-of", AS_OF)
+    assert done.returncode == 0, done.stderr
+    name = render.load_units(DECISION).set_index("unit_code").loc["575", "unit_name"]
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert f'<option value="575">{name}</option>' in page

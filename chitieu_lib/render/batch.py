@@ -128,8 +128,10 @@ def render(*, level="all", codes=None, districts=None, as_of=None, processed_dir
         log(f"chitieu render: {dropped} report(s) of an earlier run in {out}/ are not in the index "
             "(made for another date or other data); render them again to list them")
     failures = [r for r in rows if not r["ok"]]
+    districts_of = store.units[store.units["level"] == "district"]
     index = write_index(out, rows, as_of=as_of, manifest=store.manifest, failures=len(failures),
-                        decision=store.decision, warnings=warnings, batch=batch)
+                        decision=store.decision, warnings=warnings, batch=batch,
+                        district_names=dict(zip(districts_of["unit_code"], districts_of["unit_name"])))
     _lap(timings, "index" + (", pdf" if pdf else ""), clock)
     earlier = f" (+{len(rows) - done[1]} of an earlier run)" if len(rows) > done[1] else ""
     log(f"chitieu render: {done[0]} of {done[1]} report(s) written; index: {index}{earlier}")

@@ -116,10 +116,13 @@ def index_rows(planned: list[Planned], results: list, summary: pd.DataFrame | No
     return rows
 
 
-def index_html(rows: list[dict], *, as_of, manifest: dict, failures: int, decision, warnings=()) -> str:
+def index_html(rows: list[dict], *, as_of, manifest: dict, failures: int, decision, warnings=(),
+               district_names: dict | None = None) -> str:
     """The index page: every report, sortable by any column, offline (inline CSS and script).
 
     Its words about the decision (number, date, issuer, year) come from ``decision``: the store's.
+    ``district_names``: {code: name} for the district filter, where a district's own report is
+    not listed (its communes rendered alone).
     """
     ids = ["level", "code", "unit", "target", "online_of_total", "rate", "projected", "p_meet", "status"]
     has_change = any("rate_change" in r for r in rows)
@@ -129,7 +132,8 @@ def index_html(rows: list[dict], *, as_of, manifest: dict, failures: int, decisi
     if has_previous:
         ids += ["target_previous", "rate_previous"]
     head = [labels.COLUMNS[i] for i in ids + ["report"]]
-    names = {r["unit_code"]: r["unit_name"] for r in rows if r["level"] == "district"}
+    names = dict(district_names or {}) | {r["unit_code"]: r["unit_name"] for r in rows
+                                          if r["level"] == "district"}
     body = []
     ordered = sorted(rows, key=lambda r: (LEVEL_ORDER[r["level"]], r["unit_code"]))
     for i, r in enumerate(ordered):
@@ -254,11 +258,11 @@ def merge_earlier_rows(out: Path, rows: list[dict], batch: dict) -> tuple[list[d
 
 
 def write_index(out: Path, rows: list[dict], *, as_of, manifest, failures: int, decision, warnings=(),
-                batch: dict | None = None) -> Path:
+                batch: dict | None = None, district_names: dict | None = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "index.html"
     files = {path: index_html(rows, as_of=as_of, manifest=manifest, failures=failures, decision=decision,
-                              warnings=warnings),
+                              warnings=warnings, district_names=district_names),
              out / "index.csv": sheets.csv_writer(pd.DataFrame(rows))}
     if batch is not None:
         files[out / INDEX_STATE] = json.dumps({"batch": batch, "rows": rows}, ensure_ascii=False, default=str)
