@@ -37,7 +37,7 @@ from nbclient.exceptions import (CellExecutionComplete, CellExecutionError, Cell
                                  DeadKernelError)
 from papermill.clientwrap import PapermillNotebookClient
 
-from .kernels import process_alive
+from .kernels import kernel_process, process_alive
 
 ALIVE_CHECK = 1.0  # seconds without a message after which the kernel process is checked, as nbclient
 # Cells sent and not yet read. Enough that the kernel never waits for its worker; few enough that
@@ -55,6 +55,8 @@ def _sync_channel(channel, session) -> ZMQSocketChannel:
 class PipelinedClient(PapermillNotebookClient):
     """``PapermillNotebookClient`` for a running kernel (``km``, ``kc`` given), cells pipelined.
     After ``execute``, ``exit_requested`` says whether a cell asked the kernel to exit."""
+
+    exit_requested = False
 
     def execute(self, **kwargs):
         """papermill's ``execute``, the requests sent ahead (see the module docstring)."""
@@ -110,13 +112,16 @@ class PipelinedClient(PapermillNotebookClient):
         self._shell.send(msg)
         return msg["header"]["msg_id"]
 
+    def _allows_errors(self, cell) -> bool:
+        """nbclient's rule: whether an error in this cell lets the report go on."""
+        return (not self.force_raise_errors) and (
+            self.allow_errors or "raises-exception" in cell.metadata.get("tags", []))
+
     def _send_cell(self, cell) -> str:
         """The cell's ``execute_request``, as nbclient's (``kc.execute``) would be."""
-        allows_errors = (not self.force_raise_errors) and (
-            self.allow_errors or "raises-exception" in cell.metadata.get("tags", []))
         return self._send("execute_request", {
             "code": cell.source, "silent": False, "store_history": True, "user_expressions": {},
-            "allow_stdin": False, "stop_on_error": not allows_errors})
+            "allow_stdin": False, "stop_on_error": not self._allows_errors(cell)})
 
     def execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         """nbclient's ``execute_cell`` for a cell whose request is already sent."""
@@ -146,9 +151,7 @@ class PipelinedClient(PapermillNotebookClient):
             raise RuntimeError(f"the kernel did not run cell {cell_index}: an earlier cell failed")
         if content["status"] != "error":
             return
-        allows_errors = (not self.force_raise_errors) and (
-            self.allow_errors or "raises-exception" in cell.metadata.get("tags", []))
-        if not allows_errors:
+        if not self._allows_errors(cell):
             raise CellExecutionError.from_cell_and_msg(cell, content)
 
     def _run(self, msg_id: str, cell, cell_index: int) -> dict:
@@ -168,7 +171,7 @@ class PipelinedClient(PapermillNotebookClient):
             if deadline is not None and now >= deadline:
                 self._timed_out(cell, replied=reply is not None)
             if now >= next_check:
-                if not self._alive():
+                if not process_alive(self.km):
                     raise DeadKernelError("Kernel died")
                 next_check = now + ALIVE_CHECK
             wait = min(next_check, deadline if deadline is not None else next_check) - now
@@ -219,7 +222,7 @@ class PipelinedClient(PapermillNotebookClient):
             try:
                 msg = self._shell.get_msg(timeout=ALIVE_CHECK)
             except Empty:
-                if not self._alive():
+                if not process_alive(self.km):
                     raise DeadKernelError("Kernel died") from None
                 if deadline is not None and time.monotonic() >= deadline:
                     raise CellTimeoutError.error_from_timeout_and_cell(
@@ -228,11 +231,8 @@ class PipelinedClient(PapermillNotebookClient):
             if msg["parent_header"].get("msg_id") == msg_id:
                 return msg
 
-    def _alive(self) -> bool:
-        return process_alive(self.km)
-
     def _kill(self) -> None:
-        process = getattr(self.km.provisioner, "process", None)
+        process = kernel_process(self.km)
         if process is not None:
             process.kill()
 

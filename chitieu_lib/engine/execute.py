@@ -50,7 +50,7 @@ class WarmEngine(NBClientEngine):
         try:
             return client.execute()
         finally:
-            warm.ended = warm.ended or getattr(client, "exit_requested", False)
+            warm.ended = warm.ended or client.exit_requested
 
 
 papermill_engines.register(WARM_ENGINE, WarmEngine)

@@ -198,10 +198,15 @@ class WarmKernel:
     ended: bool = False  # a report asked it to exit (exit()): never handed on
 
 
+def kernel_process(km):
+    """The kernel process (``subprocess.Popen``) of manager ``km``, or None if it has none."""
+    return getattr(km.provisioner, "process", None)
+
+
 def process_alive(km) -> bool:
     """Whether the kernel process of manager ``km`` is still running (checked without its event
     loop; a kernel may die between two reports, or while its cells run)."""
-    process = getattr(km.provisioner, "process", None)
+    process = kernel_process(km)
     return process is not None and process.poll() is None
 
 
@@ -350,7 +355,7 @@ def get_kernel(cwd: str, startup_timeout: float = 60, setup_calls: SetupCalls = 
     ``setup_calls`` are made by a kernel this call starts, not by one already running.
     """
     kernel = getattr(_local, "kernel", None)
-    if kernel is not None and (kernel.cwd != cwd or kernel.ended or not process_alive(kernel.km)):
+    if kernel is not None and (kernel.cwd != cwd or not process_alive(kernel.km)):
         discard_kernel()
         kernel = None
     if kernel is None:
@@ -397,9 +402,10 @@ def shutdown_all() -> None:
             pass
         try:
             # Synchronous kill: other threads' event loops may be gone at exit.
-            if kernel.km.provisioner is not None and kernel.km.provisioner.process is not None:
-                kernel.km.provisioner.process.kill()
-                kernel.km.provisioner.process.wait(timeout=5)
+            process = kernel_process(kernel.km)
+            if process is not None:
+                process.kill()
+                process.wait(timeout=5)
         except Exception:
             pass
         try:

@@ -82,20 +82,19 @@ def select_units(units: pd.DataFrame, level: str = "all", codes=None, decision=N
                              "(e.g. 571, 22516) or an agency code (e.g. SCT)")
         no_target = [c for c in codes if c not in set(with_target["unit_code"])]
         if no_target:
-            number = decision.number if decision is not None else "the decision"
-            raise InputError(f"unit(s) {_some(no_target)} have no target in {number} (Article 1)")
+            raise InputError(f"unit(s) {_some(no_target)} have no target in {_number(decision)} (Article 1)")
         chosen = with_target[with_target["unit_code"].isin(codes)]
         return chosen.set_index("unit_code").loc[list(dict.fromkeys(codes))].reset_index()
     if districts:
-        return _district_units(units, with_target, districts, level, decision)
+        return _district_units(units, districts, level, decision)
     if level == "all":
         return with_target.reset_index(drop=True)
     return with_target[with_target["level"] == level].reset_index(drop=True)
 
 
-def _district_units(units: pd.DataFrame, with_target: pd.DataFrame, districts, level: str,
-                    decision=None) -> pd.DataFrame:
+def _district_units(units: pd.DataFrame, districts, level: str, decision=None) -> pd.DataFrame:
     """The units with a target of each district, in the order given: its UBND, then its communes."""
+    with_target = units[units["target"].notna()]
     districts = list(dict.fromkeys(str(c).strip() for c in districts))
     known = set(units.loc[units["level"] == "district", "unit_code"])
     unknown = [c for c in districts if c not in known]
@@ -114,9 +113,14 @@ def _district_units(units: pd.DataFrame, with_target: pd.DataFrame, districts, l
             empty.append(code)
         parts += chosen
     if empty:
-        number = decision.number if decision is not None else "the decision"
-        raise InputError(f"district(s) {_some(empty)} have no unit with a target in {number} (Article 1)")
+        raise InputError(f"district(s) {_some(empty)} have no unit with a target in {_number(decision)} "
+                         "(Article 1)")
     return pd.concat(parts).reset_index(drop=True)
+
+
+def _number(decision) -> str:
+    """The decision's number for a message."""
+    return decision.number if decision is not None else "the decision"
 
 
 def _some(codes: list, shown: int = 10) -> str:
