@@ -90,10 +90,12 @@ def test_cells_sent_at_once_stop_at_the_first_error_as_papermill(tmp_path, light
     """The warm engine sends every cell before reading (engine/client.py); what it gives is still
     papermill's: a cell tagged ``raises-exception`` does not stop the report, the first other
     error does, and no cell after it runs (the marker file is never written), a display updated
-    by a later cell, the timing metadata nbclient records."""
+    by a later cell, outputs cleared (``clear_output(wait=True)``), the timing metadata nbclient
+    records."""
     marker = tmp_path / "ran_after_the_error"
     nb = write_nb(tmp_path / "errors.ipynb",
                   "from IPython.display import display\nh = display('first', display_id=True)\nprint('a')",
+                  "from IPython.display import clear_output\nprint('gone')\nclear_output(wait=True)\n"
                   "h.update('updated')\nprint('b', end='')\nprint('c')",
                   "raise KeyError('allowed')",
                   "print('after the allowed error')",
@@ -114,6 +116,7 @@ def test_cells_sent_at_once_stop_at_the_first_error_as_papermill(tmp_path, light
             == [sorted(c.metadata.get("execution", {})) for c in reference.cells])
     texts = outputs_text(tmp_path / "out" / "errors.ipynb")
     assert "updated" in texts and "after the allowed error" in texts and "never" not in texts
+    assert "gone" not in texts and "b" in texts
     assert "stops here" in json.dumps([c.get("outputs") for c in warm.cells], ensure_ascii=False)
 
 
@@ -283,6 +286,53 @@ def test_data_fingerprint_from_the_store_manifest(tmp_path):
     assert before is not None
     (store / "manifest.json").write_text('{"rows": 2}')
     assert fingerprint(j) != before
+
+
+def test_cell_times_are_papermills(monkeypatch):
+    """TimesManager (durations without dateutil) writes papermill's metadata, value for value."""
+    from datetime import datetime, timedelta, timezone
+
+    from papermill.engines import NotebookExecutionManager
+
+    from chitieu_lib.engine.execute import TimesManager
+
+    def run(manager_class):
+        start = datetime(2019, 11, 30, 8, 0, tzinfo=timezone.utc)
+        clock = iter(start + timedelta(microseconds=1_234_567 * i + i * i) for i in range(100))
+        monkeypatch.setattr(NotebookExecutionManager, "now", lambda self: next(clock))
+        nb = new_notebook(cells=[new_code_cell("1", id="a"), new_markdown_cell("x", id="b"),
+                                 new_code_cell("2", id="c")],
+                          metadata={"papermill": {}})
+        manager = manager_class(nb, progress_bar=False)
+        manager.notebook_start()
+        for index, cell in enumerate(nb.cells[:2]):  # the last cell never runs
+            manager.cell_start(cell, index)
+            manager.cell_complete(cell, cell_index=index)
+        manager.notebook_complete()
+        return nb
+
+    ours, papermills = run(TimesManager), run(NotebookExecutionManager)
+    assert ours == papermills
+    # by hand: the clock's k-th reading is 1.234567 k s + k² µs; papermill reads it at each save
+    # too, so cell 0 runs from reading 3 to 5 and cell 1 from 7 to 9
+    assert [c.metadata.papermill["duration"] for c in ours.cells] == [
+        2 * 1.234567 + (25 - 9) / 1e6, 2 * 1.234567 + (81 - 49) / 1e6, None]
+
+
+def test_a_notebook_is_read_once_per_version_of_its_file(tmp_path, monkeypatch):
+    from chitieu_lib.engine import execute
+
+    path = str(write_nb(tmp_path / "t.ipynb", "print(1)"))
+    reads = []
+    read = execute.load_notebook_node
+    monkeypatch.setattr(execute, "load_notebook_node", lambda p: reads.append(p) or read(p))
+    first = execute._template(path)
+    first.cells[-1].source = "changed by the first report"
+    first.cells.append(new_code_cell("added"))
+    assert execute._template(path) == read(path) and len(reads) == 1
+    write_nb(tmp_path / "t.ipynb", "print(2)")
+    os.utime(path, ns=(1, 1))  # a new version, even within the file system's time resolution
+    assert execute._template(path).cells[-1].source == "print(2)" and len(reads) == 2
 
 
 def test_write_atomic_never_leaves_half_a_file(tmp_path, monkeypatch):

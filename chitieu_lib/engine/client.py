@@ -30,7 +30,6 @@ import time
 from queue import Empty
 
 import zmq
-from jupyter_client.channels import ZMQSocketChannel
 from jupyter_core.utils import run_sync
 from nbclient.client import timestamp
 from nbclient.exceptions import (CellExecutionComplete, CellExecutionError, CellTimeoutError,
@@ -38,6 +37,7 @@ from nbclient.exceptions import (CellExecutionComplete, CellExecutionError, Cell
 from papermill.clientwrap import PapermillNotebookClient
 
 from .kernels import kernel_process, process_alive
+from .messages import Channel, output_node
 
 ALIVE_CHECK = 1.0  # seconds without a message after which the kernel process is checked, as nbclient
 # Cells sent and not yet read. Enough that the kernel never waits for its worker; few enough that
@@ -47,9 +47,9 @@ ALIVE_CHECK = 1.0  # seconds without a message after which the kernel process is
 AHEAD = 8
 
 
-def _sync_channel(channel, session) -> ZMQSocketChannel:
+def _sync_channel(channel, session) -> Channel:
     """A blocking channel on the same ZeroMQ socket as an async client's ``channel``."""
-    return ZMQSocketChannel(zmq.Socket.shadow(channel.socket.underlying), session)
+    return Channel(zmq.Socket.shadow(channel.socket.underlying), session)
 
 
 class PipelinedClient(PapermillNotebookClient):
@@ -204,6 +204,24 @@ class PipelinedClient(PapermillNotebookClient):
         channel = self._iopub if outputs else self._shell
         ready = bool(channel.socket.poll(ms))
         return ready and outputs, ready and replies
+
+    def output(self, outs, msg, display_id, cell_index):
+        """nbclient's ``output``, the node made by :func:`.messages.output_node` (the same node)."""
+        if self.output_hook_stack[msg["parent_header"].get("msg_id")]:
+            return super().output(outs, msg, display_id, cell_index)  # an output widget's
+        try:
+            out = output_node(msg)
+        except ValueError:
+            self.log.error(f"unhandled iopub msg: {msg['msg_type']}")
+            return None
+        if self.clear_before_next_output:
+            outs[:] = []
+            self.clear_display_id_mapping(cell_index)
+            self.clear_before_next_output = False
+        if display_id:
+            self._display_id_map.setdefault(display_id, {}).setdefault(cell_index, []).append(len(outs))
+        outs.append(out)
+        return out
 
     def _timed_out(self, cell, replied: bool) -> None:
         """Raise nbclient's timeout error, once the kernel is killed: the cells queued behind this
