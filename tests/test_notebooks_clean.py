@@ -9,7 +9,7 @@ import pytest
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 REPORT = {"as_of": "", "since": "", "processed_dir": "", "previous_dir": ""}
 EXPECTED_PARAMETERS = {
-    "unit_report": {"unit_code": "571", **REPORT},
+    "unit_report": {"unit_code": "571", **REPORT, "district_page": True},
     "district_report": {"district_code": "571", **REPORT},
     "province_overview": dict(REPORT),
     "explore": {"processed_dir": ""},
@@ -61,4 +61,4 @@ def test_first_code_cell_is_plain_parameters(path):
     assert values == EXPECTED_PARAMETERS[path.stem]
     lines = [ln for ln in first.source.splitlines() if ln.strip()]
     assert all("  # " in ln for ln in lines), f"{path.name}: every parameter needs a help comment"
-    assert all(isinstance(v, str) and v.isascii() for v in values.values())
+    assert all(isinstance(v, bool) or (isinstance(v, str) and v.isascii()) for v in values.values())

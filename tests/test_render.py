@@ -106,6 +106,28 @@ def test_plan_picks_the_right_notebooks():
     assert d.parameters == {"district_code": "571", "as_of": AS_OF, "processed_dir": "/p"}
 
 
+def test_a_commune_links_to_its_districts_page_only_where_there_is_one(tmp_path):
+    """Found by a hostile test: ``--district 571 --level commune`` gave pages linking to a
+    district report that was never rendered."""
+    units, decision = render.load_units(DECISION), render.load_decision()
+
+    def links(out, **chosen):
+        planned = render.plan(units, decision=decision, as_of=AS_OF, processed_dir="/p", out=out, **chosen)
+        return {p.unit_code: p.job.parameters.get("district_page") for p in planned if p.level == "commune"}
+
+    with_district = links(tmp_path, districts=["571"])
+    assert with_district and set(with_district.values()) == {True}
+    alone = links(tmp_path, districts=["571"], level="commune")
+    assert alone.keys() == with_district.keys() and set(alone.values()) == {False}
+    assert links(tmp_path, codes=["22516"]) == {"22516": False}
+    (tmp_path / "huyen").mkdir()
+    (tmp_path / "huyen" / "571.html").write_text("<p>an earlier batch's page</p>")
+    assert set(links(tmp_path, districts=["571"], level="commune").values()) == {True}
+    everything = links(tmp_path / "all")
+    assert len(everything) == sum(units["level"].eq("commune") & units["target"].notna())
+    assert set(everything.values()) == {True}
+
+
 def test_unknown_unit_is_a_clear_error():
     from chitieu_lib.errors import InputError
     with pytest.raises(InputError, match="unknown unit code"):

@@ -148,15 +148,24 @@ def plan(units: pd.DataFrame, *, decision, level="all", codes=None, as_of: str, 
         name = f"{FOLDERS['province']}/{PROVINCE_NAME}"
         planned.append(Planned(_job(name, notebooks_dir / NOTEBOOK_OF["province"], params, out / name),
                                "province", "", labels.say("province_report", province=decision.province).strip()))
+    districts_in_batch = set(chosen.loc[chosen["level"] == "district", "unit_code"].astype(str))
     for u in chosen.itertuples(index=False):
         lvl = u.level
         key = "district_code" if lvl == "district" else "unit_code"
         params = {key: str(u.unit_code), "as_of": as_of, "processed_dir": processed_dir, **extra}
+        if lvl == "commune":  # its page links to its district's page only where there is one
+            params["district_page"] = _has_district_page(str(u.parent_code), districts_in_batch, out)
         name = f"{FOLDERS[lvl]}/{u.unit_code}"
         district = str(u.unit_code) if lvl == "district" else (str(u.parent_code) if lvl == "commune" else "")
         planned.append(Planned(_job(name, notebooks_dir / NOTEBOOK_OF[lvl], params, out / name),
                                lvl, str(u.unit_code), u.unit_name, district))
     return planned
+
+
+def _has_district_page(district: str, in_batch: set, out: Path) -> bool:
+    """Whether the district's report will be in ``out`` after the batch: rendered by it, or there
+    from an earlier batch."""
+    return district in in_batch or (out / FOLDERS["district"] / f"{district}.html").is_file()
 
 
 def plan_jobs(codes=None, *, level="all", as_of: str, processed_dir: str, out) -> list:

@@ -121,10 +121,17 @@ def letters_html(d: Decision, unit_code: str, parent_code: str = "") -> str:
     return "".join(out)
 
 
-def nav_html(row: pd.Series | None = None) -> str:
-    """Links back to the index and, for a commune, to its district's report (the batch's layout)."""
+def nav_html(row: pd.Series | None = None, district_page: bool = True) -> str:
+    """Links back to the index and, for a commune, to its district's report (the batch's layout;
+    ``district_page=False``: that report is not in the output folder, no link to it).
+
+    >>> commune = pd.Series({"level": "commune", "parent_code": "568"})
+    >>> "huyen/568.html" in nav_html(commune), "huyen/" in nav_html(commune, district_page=False)
+    (True, False)
+    """
     links = [f'<a href="../index.html">{labels.say("nav_index")}</a>']
-    if row is not None and row.get("level") == "commune" and row.get("parent_code"):
+    if (district_page and row is not None and row.get("level") == "commune"
+            and row.get("parent_code")):
         code = html.escape(str(row["parent_code"]), quote=True)
         links.append(f'<a href="../huyen/{code}.html">{labels.say("nav_district")}</a>')
     return '<p class="nav">' + " · ".join(links) + "</p>"
