@@ -188,8 +188,26 @@ def test_a_quote_never_closed_is_refused_not_swallowing_rows(tmp_path):
     with pytest.raises(InputError) as err:
         read_dossier_file(p, UNITS)
     assert (err.value.row, err.value.column) == (2, "Họ tên")
-    assert "never closed" in str(err.value) and "2 line(s)" in str(err.value)
+    assert "does not close on its row" in str(err.value) and "2 line(s)" in str(err.value)
     assert not any(name in str(err.value) for name in ("Nguyễn Văn A", "Trần Thị B", "Lê Văn C"))
+
+
+def test_a_quote_closed_rows_later_is_refused_even_when_the_last_line_is_whole(tmp_path):
+    """Row 2 opens a quote that row 5's quoted cell closes: a CSV reader makes rows 2-5 one record.
+    The file's last line is a whole record, so only counting lines shows that rows are gone
+    (they were merged silently before)."""
+    p = tmp_path / "d.csv"
+    p.write_text("Mã hồ sơ,Cơ quan tiếp nhận,Mã TTHC,Ngày tiếp nhận,Hình thức nộp,Họ tên\n"
+                 'H1,Sở Tư pháp,T1,05/03/2019,Trực tuyến,"Nguyễn Văn A\n'
+                 "H2,Sở Tư pháp,T1,06/03/2019,Trực tiếp,Trần Thị B\n"
+                 "H3,Sở Tư pháp,T1,07/03/2019,Trực tiếp,Lê Văn C\n"
+                 'H4,Sở Tư pháp,T1,08/03/2019,Trực tiếp,"Phạm Văn D"\n'
+                 "H5,Sở Tư pháp,T1,09/03/2019,Trực tiếp,Hồ Thị E\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_dossier_file(p, UNITS)
+    assert (err.value.row, err.value.column) == (2, "Họ tên")
+    assert "3 line(s)" in str(err.value)
+    assert not any(name in str(err.value) for name in ("Nguyễn", "Trần", "Lê Văn", "Phạm", "Hồ Thị"))
 
 
 @pytest.mark.parametrize("last_spans_lines", [False, True])

@@ -20,6 +20,8 @@ import codecs
 import csv
 import datetime as dt
 import io
+import mmap
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -233,41 +235,52 @@ def read_csv(path: Path, head: bytes | None = None,
     header_row = header_idx + 1
     columns = [table.column(name) if name in included else None for name in names]
     source_row = np.arange(header_row + 1, header_row + 1 + table.num_rows, dtype=np.int64)
-    if table.num_rows and not _last_line_is_last_record(path, encoding, delimiter, table, names, include):
+    if table.num_rows and physical_lines(path) - (skip + 1) != table.num_rows:
+        # a value spans lines: a quoted cell with a line break, or a quote that swallowed rows
         _check_quotes(path, encoding, delimiter, headers, header_idx, table.num_rows)
     return RawTable(path=path, headers=headers, columns=columns, source_row=source_row,
                     encoding=encoding, header_row=header_row, header_score=header_score)
 
 
-def _last_line_is_last_record(path: Path, encoding: str, delimiter: str, table, names, include) -> bool:
-    """Whether the file's last line holds the last record read (cheap: the file's tail only).
+def physical_lines(path: Path) -> int:
+    r"""The number of lines of a file, the last one counted whether or not it ends with a line break.
 
-    If not, a value spans lines — a quoted cell with a line break, or a quote never closed that
-    swallowed the lines after it — and the rows are checked one by one (:func:`_check_quotes`).
+    Counted on the file's pages as mapped in memory (about 8 GB/s once the CSV reader has read
+    them: 3-4 % of reading the file): a record count different from the line count means a
+    value spans lines, and only then are the records checked one by one (:func:`_check_quotes`).
+    A UTF-16 file may count more (0x0A in other characters): then they are checked too.
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = p.write_bytes(b"a,b\n1,2\n"); physical_lines(p)
+    2
+    >>> _ = p.write_bytes(b"a,b\r\n1,2"); physical_lines(p)
+    2
+    >>> _ = p.write_bytes(b""); physical_lines(p)
+    0
     """
-    size = path.stat().st_size
     with open(path, "rb") as fh:
-        fh.seek(max(0, size - (1 << 16)))
-        tail = fh.read().decode(_python_codec(encoding), errors="ignore")
-    lines = [ln for ln in tail.splitlines() if ln.strip()]
-    if not lines:
-        return True
-    try:
-        last = next(csv.reader([lines[-1]], delimiter=delimiter))
-    except csv.Error:
-        return False
-    if len(last) != len(names):
-        return False
-    for name in include:
-        value = table.column(name)[table.num_rows - 1].as_py()
-        if (value or "") != last[names.index(name)]:
-            return False
-    return True
+        size = os.fstat(fh.fileno()).st_size
+        if not size:
+            return 0
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            data = np.frombuffer(mapped, np.uint8)
+            try:
+                # in 1 MiB pieces: the comparison's temporary array stays in the CPU's cache
+                breaks = sum(int(np.count_nonzero(data[at:at + _PIECE] == 10))
+                             for at in range(0, size, _PIECE))
+                ends_with_break = data[-1] == 10
+            finally:
+                del data  # the map cannot close while an array still points into it
+    return breaks + (0 if ends_with_break else 1)
+
+
+_PIECE = 1 << 20
 
 
 def _check_quotes(path: Path, encoding: str, delimiter: str, headers: list, header_idx: int,
                   n_records: int) -> None:
-    """Refuse a quote opened and never closed, with the row and column where it opens.
+    """Refuse a quote that does not close on its row, with the row and column where it opens.
 
     A value holding a line break followed by what looks like whole rows (as many delimiters as the
     header has columns, less one) is such a quote: its rows would vanish into one cell. Rows are
@@ -284,9 +297,10 @@ def _check_quotes(path: Path, encoding: str, delimiter: str, headers: list, head
                 if after.count(delimiter) >= max(len(headers) - 1, 1):
                     name = headers[col] if col < len(headers) else f"{col + 1}"
                     raise InputError(
-                        f"a quote opened in this cell is never closed: the {len(after.splitlines())} "
-                        "line(s) after it would be read as part of the cell; close the quote (or save "
-                        "the file again from the system)", path=path, row=i + 1, column=name)
+                        f"a quote opened in this cell does not close on its row: the "
+                        f"{len(after.splitlines())} line(s) after it would be read as part of the cell; "
+                        "close the quote (or save the file again from the system)",
+                        path=path, row=i + 1, column=name)
     if records < n_records:
         raise InputError("the rows could not be counted the same way twice; check quoting", path=path)
 
