@@ -242,7 +242,8 @@ def run_job(job, *, engine="warm", cell_timeout=600, cwd=None, fp=None, kernel_s
 
 def _execute_warm(job, cell_timeout, cwd, steps, kernel_setup=()):
     """Run the job in this worker's warm kernel; ``steps`` gets the seconds spent waiting for
-    the kernel (its start, when this is its first report) and resetting it."""
+    the kernel (its start, when this is its first report) and for its reset (sent when the
+    report before ended)."""
     t0 = time.perf_counter()
     kernel = kernels.get_kernel(cwd, setup_calls=kernel_setup)
     steps["kernel"] = time.perf_counter() - t0
@@ -260,4 +261,6 @@ def _execute_warm(job, cell_timeout, cwd, steps, kernel_setup=()):
     if exc is not None or kernel.ended:
         # A failed report may have left anything behind; a kernel asked to exit stops soon.
         kernels.discard_kernel()
+    else:
+        kernels.begin_reset(kernel)  # it resets while this worker writes the report
     return nb, exc

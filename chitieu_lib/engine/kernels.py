@@ -1,5 +1,8 @@
 """Warm kernels: one long-lived IPython kernel per worker thread, reset between reports.
 
+The reset is sent as soon as a report's cells have run (:func:`begin_reset`), so the kernel
+resets while its worker writes that report; the next report waits for its reply.
+
 Reset semantics (what a report can and cannot see of the reports before it):
 
 - reset: the user namespace, ``In``/``Out`` history and the execution counter
@@ -196,6 +199,7 @@ class WarmKernel:
     cwd: str
     reports: int = 0  # reports run since start
     ended: bool = False  # a report asked it to exit (exit()): never handed on
+    reset_id: str | None = None  # a reset sent ahead (begin_reset), its reply not yet read
 
 
 def kernel_process(km):
@@ -212,11 +216,6 @@ def process_alive(km) -> bool:
 
 class KernelError(RuntimeError):
     """The warm kernel could not be started or reset."""
-
-
-async def _run_silent(kernel: WarmKernel, code: str, timeout: float) -> None:
-    """Execute ``code`` without output or history; raise KernelError if it fails."""
-    await _await_reply(kernel, _send_silent(kernel, code), timeout)
 
 
 def _send_silent(kernel: WarmKernel, code: str) -> str:
@@ -306,7 +305,7 @@ start_kernel = run_sync(_start)
 _launch_sync = run_sync(_launch)
 _ready_sync = run_sync(_ready)
 _shutdown_sync = run_sync(_shutdown)
-_run_silent_sync = run_sync(_run_silent)
+_await_reply_sync = run_sync(_await_reply)
 
 # One kernel per thread: a kernel client lives on its thread's event loop.
 _local = threading.local()
@@ -375,9 +374,17 @@ def get_kernel(cwd: str, startup_timeout: float = 60, setup_calls: SetupCalls = 
     return kernel
 
 
+def begin_reset(kernel: WarmKernel) -> None:
+    """Send the reset now, its reply read by the next :func:`reset_kernel`: the kernel resets
+    while its worker writes the report that just ran, not while the next report waits."""
+    kernel.reset_id = _send_silent(kernel, _RESET)
+
+
 def reset_kernel(kernel: WarmKernel, timeout: float = 60) -> None:
-    """Bring a kernel back to its just-started state (see the module docstring)."""
-    _run_silent_sync(kernel, _RESET, timeout)
+    """Bring a kernel back to its just-started state (see the module docstring); wait for the
+    reset sent ahead by :func:`begin_reset`, if any."""
+    msg_id, kernel.reset_id = kernel.reset_id or _send_silent(kernel, _RESET), None
+    _await_reply_sync(kernel, msg_id, timeout)
 
 
 def discard_kernel() -> None:
