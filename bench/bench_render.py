@@ -110,9 +110,9 @@ def baseline(subset, out: Path) -> dict:
     for i, p in enumerate(subset, 1):
         before = total
         nb_out = out / (p.job.name.replace("/", "_") + ".ipynb")
-        params = []
-        for key, value in p.job.parameters.items():
-            params += ["-r" if isinstance(value, str) else "-p", key, str(value)]
+        # One YAML (JSON) mapping: the values keep their types and their order (with -p and -r,
+        # papermill injects every -p value before every -r value).
+        params = ["-y", json.dumps(p.job.parameters, ensure_ascii=False)]
         total += run([BIN / "papermill", p.job.notebook, nb_out, "-k", "python3", "--no-progress-bar",
                       "--log-level", "WARNING", *params])[0]
         total += run([BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", "--log-level", "WARN",
