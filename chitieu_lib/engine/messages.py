@@ -77,7 +77,10 @@ def header_dates(header):
     out = {}
     for key, value in header.items():
         if ISO8601_PAT.match(value):
-            date = datetime.fromisoformat(value)
+            try:
+                date = datetime.fromisoformat(value)
+            except ValueError:  # 24:00:00, 23:59:60: dateutil reads them, fromisoformat does not
+                return extract_dates(header)
             offset = date.utcoffset()
             if offset is None:  # jupyter_client assumes the local zone, with a warning
                 return extract_dates(header)
