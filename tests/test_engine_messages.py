@@ -126,6 +126,21 @@ def test_an_invalid_output_fails_with_nbformats_error(msg_type, content):
     assert str(ours.value) == str(theirs.value)
 
 
+def test_an_output_the_two_checks_disagree_on_is_never_dropped(monkeypatch):
+    """Found by a hostile review: a compiled-schema refusal nbformat does not share came out as a
+    ValueError, which nbclient's ``output`` takes for "not an output" and drops with a log line."""
+    from chitieu_lib.engine import messages
+
+    def refuse(node):
+        raise messages.fastjsonschema.JsonSchemaException("refused")
+
+    monkeypatch.setitem(messages._checks, "stream", refuse)
+    msg = {"header": {"msg_type": "stream"}, "content": {"name": "stdout", "text": "x"}}
+    with pytest.raises(RuntimeError, match="disagree") as err:
+        output_node(msg)
+    assert not isinstance(err.value, ValueError)
+
+
 def test_a_message_that_is_not_an_output_is_refused_as_by_nbformat():
     msg = {"header": {"msg_type": "status"}, "content": {"execution_state": "idle"}}
     with pytest.raises(ValueError, match="Unrecognized output msg type"):

@@ -120,12 +120,30 @@ def test_a_commune_links_to_its_districts_page_only_where_there_is_one(tmp_path)
     alone = links(tmp_path, districts=["571"], level="commune")
     assert alone.keys() == with_district.keys() and set(alone.values()) == {False}
     assert links(tmp_path, codes=["22516"]) == {"22516": False}
-    (tmp_path / "huyen").mkdir()
-    (tmp_path / "huyen" / "571.html").write_text("<p>an earlier batch's page</p>")
-    assert set(links(tmp_path, districts=["571"], level="commune").values()) == {True}
+    kept = links(tmp_path, districts=["571"], level="commune", pages_kept={"huyen/571.html"})
+    assert set(kept.values()) == {True}
     everything = links(tmp_path / "all")
     assert len(everything) == sum(units["level"].eq("commune") & units["target"].notna())
     assert set(everything.values()) == {True}
+
+
+def test_an_earlier_page_is_linked_only_while_it_holds_for_the_batch(tmp_path):
+    """The index's rule (same as-of date, meeting date, previous year, store; still on disk)
+    decides which earlier pages a report may link to (found by a hostile test: a commune page
+    as of 30/9 linked to its district's page as of 30/6)."""
+    from chitieu_lib.render.index import INDEX_STATE, earlier_pages
+    batch = {"as_of": "2019-06-30", "since": "", "previous": "", "store": "abc"}
+    (tmp_path / "huyen").mkdir()
+    (tmp_path / "huyen" / "571.html").write_text("<p>571</p>")
+    rows = [{"link": "huyen/571.html", "ok": True}, {"link": "huyen/568.html", "ok": True},
+            {"link": "xa/22516.html", "ok": False}]
+    (tmp_path / "xa").mkdir()
+    (tmp_path / "xa" / "22516.html").write_text("<p>left by a failed run</p>")
+    (tmp_path / INDEX_STATE).write_text(json.dumps({"batch": batch, "rows": rows}))  # as write_index
+    assert earlier_pages(tmp_path, batch) == {"huyen/571.html"}  # 568 not on disk, 22516 failed
+    assert earlier_pages(tmp_path, dict(batch, as_of="2019-09-30")) == set()
+    assert earlier_pages(tmp_path, dict(batch, store="other data")) == set()
+    assert earlier_pages(tmp_path / "nowhere", batch) == set()
 
 
 def test_unknown_unit_is_a_clear_error():

@@ -135,5 +135,8 @@ def _check(node: NotebookNode, output_type: str) -> None:
     try:
         check(node)
     except fastjsonschema.JsonSchemaException:
-        nbbase.validate(node, output_type)
-        raise  # nbformat found it valid: never pass silently what one of the two refused
+        nbbase.validate(node, output_type)  # nbformat's own error for an invalid output
+        # nbformat accepts it: not a ValueError, which nbclient's caller would take for a message
+        # that is not an output and drop
+        raise RuntimeError(f"nbformat and its compiled schema disagree on a {output_type} "
+                           "output") from None

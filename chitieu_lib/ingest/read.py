@@ -269,7 +269,8 @@ def physical_lines(path: Path) -> int:
                 # in 1 MiB pieces: the comparison's temporary array stays in the CPU's cache
                 breaks = sum(int(np.count_nonzero(data[at:at + _PIECE] == 10))
                              for at in range(0, size, _PIECE))
-                ends_with_break = data[-1] == 10
+                # UTF-16 little-endian writes a line break as 0A 00
+                ends_with_break = data[-1] == 10 or (size > 1 and data[-1] == 0 and data[-2] == 10)
             finally:
                 del data  # the map cannot close while an array still points into it
     return breaks + (0 if ends_with_break else 1)
@@ -282,10 +283,13 @@ def _check_quotes(path: Path, encoding: str, delimiter: str, headers: list, head
                   n_records: int) -> None:
     """Refuse a quote that does not close on its row, with the row and column where it opens.
 
-    A value holding a line break followed by what looks like whole rows (as many delimiters as the
-    header has columns, less one) is such a quote: its rows would vanish into one cell. Rows are
-    counted as in ``read_csv``: one per record.
+    A value holding a whole line of the file that is a whole row (as many fields as the header,
+    for a header of three columns or more) is such a quote: the rows it swallowed would vanish
+    into one cell. The lines looked at are those after the cell's first line, except the line
+    the quote closes on (what follows the closing quote is the rest of a row): a line break in
+    a note or an address stays in its cell. Rows are counted as in ``read_csv``: one per record.
     """
+    width = len(headers)
     records = 0
     with open(path, encoding=_python_codec(encoding), newline="") as fh:
         for i, record in enumerate(csv.reader(fh, delimiter=delimiter)):
@@ -293,16 +297,25 @@ def _check_quotes(path: Path, encoding: str, delimiter: str, headers: list, head
                 continue
             records += 1
             for col, value in enumerate(record):
-                after = value.split("\n", 1)[1] if "\n" in value else ""
-                if after.count(delimiter) >= max(len(headers) - 1, 1):
+                after = value.splitlines()[1:]  # after a line break: \n, \r\n or \r
+                whole = after if value.endswith(("\n", "\r")) else after[:-1]
+                if width >= 3 and any(_is_row(line, delimiter, width) for line in whole):
                     name = headers[col] if col < len(headers) else f"{col + 1}"
                     raise InputError(
-                        f"a quote opened in this cell does not close on its row: the "
-                        f"{len(after.splitlines())} line(s) after it would be read as part of the cell; "
-                        "close the quote (or save the file again from the system)",
-                        path=path, row=i + 1, column=name)
+                        f"a quote opened in this cell does not close on its row: the {len(after)} "
+                        "line(s) after it would be read as part of the cell; close the quote (or save "
+                        "the file again from the system)", path=path, row=i + 1, column=name)
     if records < n_records:
         raise InputError("the rows could not be counted the same way twice; check quoting", path=path)
+
+
+def _is_row(line: str, delimiter: str, width: int) -> bool:
+    """Whether a line read alone is a whole row: ``width`` fields.
+
+    >>> _is_row("H2,Sở Tư pháp,T1", ",", 3), _is_row("phường 3, quận 4", ",", 3)
+    (True, False)
+    """
+    return len(next(csv.reader([line], delimiter=delimiter), [])) == width
 
 
 def _physical_line_of(text: str, delimiter: str, record_idx: int) -> int:

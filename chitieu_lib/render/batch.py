@@ -15,7 +15,7 @@ from ..pdf import print_pdfs
 from ..report.views import share_projections
 from ..store import default_processed_dir, open_store
 from ..windows import as_of_warnings
-from .index import index_extra, index_rows, merge_earlier_rows, write_index
+from .index import earlier_pages, index_extra, index_rows, merge_earlier_rows, write_index
 from .plan import plan
 
 
@@ -83,8 +83,12 @@ def render(*, level="all", codes=None, districts=None, as_of=None, processed_dir
     since = check_since(since, as_of, store.decision)
     out = Path(out)
     extra = {"since": since, "previous_dir": str(previous.path.resolve()) if previous else ""}
+    # What the index's figures are computed for: earlier reports in ``out`` count when it matches.
+    batch = {"as_of": as_of, "since": since, "previous": str(previous.path) if previous else "",
+             "store": store.fingerprint}
     planned = plan(store.units, decision=store.decision, level=level, codes=codes, as_of=as_of,
-                   processed_dir=processed, out=out, extra=extra, districts=districts)
+                   processed_dir=processed, out=out, extra=extra, districts=districts,
+                   pages_kept=earlier_pages(out, batch))
     for p in planned:
         p.job.out_html.parent.mkdir(parents=True, exist_ok=True)
     clock = _lap(timings, "open store, plan", clock)
@@ -120,8 +124,6 @@ def render(*, level="all", codes=None, districts=None, as_of=None, processed_dir
     rows = index_rows(planned, results, summary, out, extra)
     if pdf:
         print_pdfs([(p.job.out_html, p.unit_name) for p, r in zip(planned, results) if r.ok], as_of, log=log)
-    batch = {"as_of": as_of, "since": since, "previous": str(previous.path) if previous else "",
-             "store": store.fingerprint}
     done = sum(r["ok"] for r in rows), len(rows)          # this run's reports
     rows, dropped = merge_earlier_rows(out, rows, batch)
     if dropped:

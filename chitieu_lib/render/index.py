@@ -234,27 +234,35 @@ def _short_error(error: str | None, limit: int = 600) -> str:
 INDEX_STATE = ".index.json"     # the index's rows and what they were computed for (merging batches)
 
 
-def merge_earlier_rows(out: Path, rows: list[dict], batch: dict) -> tuple[list[dict], int]:
-    """This batch's rows plus those of earlier batches into the same folder that still hold.
-
-    An earlier row is kept when its report is still on disk and was made for the same as-of
-    date, meeting date, previous year and store content (``batch``); the others are dropped
-    (their figures would not be comparable) and counted.
-    """
+def _earlier_state(out: Path) -> dict:
     try:
-        earlier = json.loads((out / INDEX_STATE).read_text(encoding="utf-8"))
+        return json.loads((out / INDEX_STATE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return rows, 0
+        return {}
+
+
+def _holds(out: Path, state: dict, row: dict, batch: dict) -> bool:
+    """Whether an earlier batch's row still holds for ``batch``: its report is still on disk and
+    was made for the same as-of date, meeting date, previous year and store content."""
+    return state.get("batch") == batch and (out / row.get("link", "")).is_file()
+
+
+def merge_earlier_rows(out: Path, rows: list[dict], batch: dict) -> tuple[list[dict], int]:
+    """This batch's rows plus those of earlier batches into the same folder that still hold
+    (:func:`_holds`); the others are dropped (their figures would not be comparable) and counted.
+    """
+    state = _earlier_state(out)
     links = {r["link"] for r in rows}
-    kept, dropped = [], 0
-    for r in earlier.get("rows", []):
-        if r.get("link") in links:
-            continue
-        if earlier.get("batch") == batch and (out / r.get("link", "")).is_file():
-            kept.append(r)
-        else:
-            dropped += 1
-    return rows + kept, dropped
+    earlier = [r for r in state.get("rows", []) if r.get("link") not in links]
+    kept = [r for r in earlier if _holds(out, state, r, batch)]
+    return rows + kept, len(earlier) - len(kept)
+
+
+def earlier_pages(out: Path, batch: dict) -> set[str]:
+    """The pages (links under ``out``) of earlier batches that still hold for ``batch``: what a
+    report of this batch may link to besides the pages it renders."""
+    state = _earlier_state(out)
+    return {r["link"] for r in state.get("rows", []) if r.get("ok") and _holds(out, state, r, batch)}
 
 
 def write_index(out: Path, rows: list[dict], *, as_of, manifest, failures: int, decision, warnings=(),

@@ -135,10 +135,12 @@ def _some(codes: list, shown: int = 10) -> str:
 
 def plan(units: pd.DataFrame, *, decision, level="all", codes=None, as_of: str, processed_dir: str,
          out: str | Path, notebooks_dir: Path = NOTEBOOKS_DIR, extra: dict | None = None,
-         districts=None) -> list[Planned]:
+         districts=None, pages_kept: set = frozenset()) -> list[Planned]:
     """The reports to render: one per unit (a district's report covers its communes' table),
     plus the province overview when everything is asked for. ``extra``: more parameters
-    every report gets (``since``, ``previous_dir``); ``districts``: see :func:`select_units`."""
+    every report gets (``since``, ``previous_dir``); ``districts``: see :func:`select_units`;
+    ``pages_kept``: pages of earlier batches in ``out`` that hold for this one
+    (:func:`.index.earlier_pages`), which a commune's page may link to."""
     out = Path(out)
     chosen = select_units(units, level, codes, decision, districts)
     planned = []
@@ -154,18 +156,13 @@ def plan(units: pd.DataFrame, *, decision, level="all", codes=None, as_of: str, 
         key = "district_code" if lvl == "district" else "unit_code"
         params = {key: str(u.unit_code), "as_of": as_of, "processed_dir": processed_dir, **extra}
         if lvl == "commune":  # its page links to its district's page only where there is one
-            params["district_page"] = _has_district_page(str(u.parent_code), districts_in_batch, out)
+            params["district_page"] = (str(u.parent_code) in districts_in_batch
+                                       or f"{FOLDERS['district']}/{u.parent_code}.html" in pages_kept)
         name = f"{FOLDERS[lvl]}/{u.unit_code}"
         district = str(u.unit_code) if lvl == "district" else (str(u.parent_code) if lvl == "commune" else "")
         planned.append(Planned(_job(name, notebooks_dir / NOTEBOOK_OF[lvl], params, out / name),
                                lvl, str(u.unit_code), u.unit_name, district))
     return planned
-
-
-def _has_district_page(district: str, in_batch: set, out: Path) -> bool:
-    """Whether the district's report will be in ``out`` after the batch: rendered by it, or there
-    from an earlier batch."""
-    return district in in_batch or (out / FOLDERS["district"] / f"{district}.html").is_file()
 
 
 def plan_jobs(codes=None, *, level="all", as_of: str, processed_dir: str, out) -> list:
