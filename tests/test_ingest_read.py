@@ -223,6 +223,15 @@ def test_a_cell_with_line_breaks_and_commas_is_read_whatever_its_row(tmp_path, c
     assert table.columns[5].to_pylist()[0] == cell.strip('"')
 
 
+def test_a_file_with_old_mac_line_endings_is_read(tmp_path):
+    """Lines ending in a bare CR (found by a hostile review: a raw csv error, no file named)."""
+    p = tmp_path / "d.csv"
+    p.write_text("Báo cáo hồ sơ\rMã hồ sơ,Ghi chú,Họ tên\rH1,a,x\rH2,b,y\r", encoding="utf-8", newline="")
+    table = read_table(p, header_score=lambda cells: int(cells[:1] == ["Mã hồ sơ"]))
+    assert table.header_row == 2 and table.source_row.tolist() == [3, 4]
+    assert table.columns[0].to_pylist() == ["H1", "H2"]
+
+
 @pytest.mark.parametrize("last_spans_lines", [False, True])
 def test_rows_are_numbered_one_per_record_whatever_spans_lines(tmp_path, last_spans_lines):
     """A quoted cell with line breaks stays in its spreadsheet row, as Excel shows the file: the

@@ -176,7 +176,8 @@ def _python_codec(encoding: str) -> str:
 
 def _head_rows(text: str, delimiter: str) -> list:
     lines = text.splitlines(keepends=True)[: HEADER_SCAN_ROWS + 1]
-    return list(csv.reader(io.StringIO("".join(lines[:HEADER_SCAN_ROWS])), delimiter=delimiter))
+    head = io.StringIO("".join(lines[:HEADER_SCAN_ROWS]), newline="")  # lines end in \n, \r\n or \r
+    return list(csv.reader(head, delimiter=delimiter))
 
 
 def read_csv(path: Path, head: bytes | None = None,
@@ -320,7 +321,7 @@ def _is_row(line: str, delimiter: str, width: int) -> bool:
 
 def _physical_line_of(text: str, delimiter: str, record_idx: int) -> int:
     """Physical line index at which CSV record ``record_idx`` starts (blank lines count)."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 0
     for seen, _ in enumerate(reader):
         if seen == record_idx:
