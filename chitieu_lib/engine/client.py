@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from queue import Empty
 
 import zmq
@@ -71,7 +72,7 @@ class PipelinedClient(PapermillNotebookClient):
             self._both = zmq.Poller()
             for channel in (self._iopub, self._shell):
                 self._both.register(channel.socket, zmq.POLLIN)
-            self._to_send = [index for index, cell in enumerate(self.nb.cells) if self._runs(cell)]
+            self._to_send = deque(index for index, cell in enumerate(self.nb.cells) if self._runs(cell))
             self._sent: dict[int, str] = {}
             self._info_id = None
             self._send_ahead()
@@ -101,7 +102,7 @@ class PipelinedClient(PapermillNotebookClient):
         cell loop has ended), the ``kernel_info_request`` too."""
         in_flight = len(self._sent) - self.code_cells_executed
         while self._to_send and in_flight < AHEAD and not finished:
-            index = self._to_send.pop(0)
+            index = self._to_send.popleft()
             self._sent[index] = self._send_cell(self.nb.cells[index])
             in_flight += 1
         if self._info_id is None and (finished or not self._to_send):

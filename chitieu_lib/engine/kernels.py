@@ -383,7 +383,8 @@ def begin_reset(kernel: WarmKernel) -> None:
 def reset_kernel(kernel: WarmKernel, timeout: float = 60) -> None:
     """Bring a kernel back to its just-started state (see the module docstring); wait for the
     reset sent ahead by :func:`begin_reset`, if any."""
-    msg_id, kernel.reset_id = kernel.reset_id or _send_silent(kernel, _RESET), None
+    msg_id = kernel.reset_id or _send_silent(kernel, _RESET)
+    kernel.reset_id = None
     _await_reply_sync(kernel, msg_id, timeout)
 
 

@@ -234,35 +234,34 @@ def _short_error(error: str | None, limit: int = 600) -> str:
 INDEX_STATE = ".index.json"     # the index's rows and what they were computed for (merging batches)
 
 
-def _earlier_state(out: Path) -> dict:
+def _earlier_rows(out: Path, batch: dict) -> tuple[list[dict], list[dict]]:
+    """The rows of the index earlier batches left in ``out``, and those of them that still hold
+    for ``batch``: made for the same as-of date, meeting date, previous year and store content,
+    their report still on disk."""
     try:
-        return json.loads((out / INDEX_STATE).read_text(encoding="utf-8"))
+        state = json.loads((out / INDEX_STATE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-
-
-def _holds(out: Path, state: dict, row: dict, batch: dict) -> bool:
-    """Whether an earlier batch's row still holds for ``batch``: its report is still on disk and
-    was made for the same as-of date, meeting date, previous year and store content."""
-    return state.get("batch") == batch and (out / row.get("link", "")).is_file()
+        return [], []
+    rows = state.get("rows", [])
+    if state.get("batch") != batch:
+        return rows, []
+    return rows, [r for r in rows if (out / r.get("link", "")).is_file()]
 
 
 def merge_earlier_rows(out: Path, rows: list[dict], batch: dict) -> tuple[list[dict], int]:
     """This batch's rows plus those of earlier batches into the same folder that still hold
-    (:func:`_holds`); the others are dropped (their figures would not be comparable) and counted.
-    """
-    state = _earlier_state(out)
+    (:func:`_earlier_rows`); the others are dropped (their figures would not be comparable) and
+    counted."""
+    earlier, holding = _earlier_rows(out, batch)
     links = {r["link"] for r in rows}
-    earlier = [r for r in state.get("rows", []) if r.get("link") not in links]
-    kept = [r for r in earlier if _holds(out, state, r, batch)]
-    return rows + kept, len(earlier) - len(kept)
+    kept = [r for r in holding if r.get("link") not in links]
+    return rows + kept, sum(r.get("link") not in links for r in earlier) - len(kept)
 
 
 def earlier_pages(out: Path, batch: dict) -> set[str]:
     """The pages (links under ``out``) of earlier batches that still hold for ``batch``: what a
     report of this batch may link to besides the pages it renders."""
-    state = _earlier_state(out)
-    return {r["link"] for r in state.get("rows", []) if r.get("ok") and _holds(out, state, r, batch)}
+    return {r["link"] for r in _earlier_rows(out, batch)[1] if r.get("ok")}
 
 
 def write_index(out: Path, rows: list[dict], *, as_of, manifest, failures: int, decision, warnings=(),
