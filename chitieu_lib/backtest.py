@@ -33,7 +33,7 @@ from . import labels
 from .decision import load_units
 from .sample.year import sample_decision   # the simulated worlds are drawn for it
 from .projection import project
-from .projection.oracle import oracle_forecast
+from .projection.oracle import has_limit, limit_forecast, oracle_forecast
 from .projection.status import EPS
 from .projection.worlds import WORLDS, world_year
 
@@ -128,11 +128,12 @@ def _scored_methods(p: pd.DataFrame, truth: pd.DataFrame, dossiers: pd.DataFrame
 def world_backtest(worlds=WORLDS, seeds=HOLDOUT_SEEDS, *, as_of_dates=WORLD_AS_OF, seed: int = 0,
                    n_sims: int | None = None, method: str | None = None, oracle: bool = True,
                    n_units: int | None = None, progress=None) -> pd.DataFrame:
-    """The backtest on simulated years (SYNTHETIC): ``backtest``'s detail plus world, year_seed and the oracle.
+    """The backtest on simulated years (SYNTHETIC): ``backtest``'s detail plus world, year_seed and the limits.
 
     One simulated year per world × seed (:func:`chitieu_lib.projection.worlds.world_year`);
-    the oracle (:mod:`chitieu_lib.projection.oracle`) is scored beside the
-    model and the naive rules on the same units.
+    the oracle and, in worlds without campaigns, the limit of what the
+    dossiers allow (method ``limit``; both :mod:`chitieu_lib.projection.oracle`)
+    are scored beside the model and the naive rules on the same units.
     """
     kw = {} if n_sims is None else {"n_sims": n_sims}
     if method is not None:
@@ -148,11 +149,13 @@ def world_backtest(worlds=WORLDS, seeds=HOLDOUT_SEEDS, *, as_of_dates=WORLD_AS_O
                 p = p[p["total_so_far"] > 0]
                 det = _scored_methods(p, truth, y.dossiers, as_of)
                 if oracle:
-                    o = oracle_forecast(y, as_of, seed=seed).set_index("unit_code").loc[p.index]
                     base = det[det["method"] == "model"].drop(columns=["projected_rate", "projected_low",
                                                                        "projected_high", "p_meet"])
-                    det = pd.concat([det, base.assign(method="oracle", **{c: o[c].to_numpy() for c in o})],
-                                    ignore_index=True)
+                    limits = [("oracle", oracle_forecast)] + [("limit", limit_forecast)] * has_limit(y.params)
+                    for name, forecast in limits:
+                        o = forecast(y, as_of, seed=seed).set_index("unit_code").loc[p.index]
+                        det = pd.concat([det, base.assign(method=name, **{c: o[c].to_numpy() for c in o})],
+                                        ignore_index=True)
                 frames.append(det.assign(world=world, year_seed=s))
                 if progress:
                     progress(world, s, as_of)
@@ -164,7 +167,8 @@ def world_table(detail: pd.DataFrame, by=("world", "as_of")) -> pd.DataFrame:
 
     ``best naive`` is, per group and per score, the better of carry and last3;
     ``gap closed`` = (best naive − model) / (best naive − oracle) (1: the model
-    is as good as the oracle; 0: no better than the best naive rule).
+    is as good as the oracle; 0: no better than the best naive rule); where the
+    detail has the ``limit`` method, the same against it (``*_limit_gap_closed``).
     """
     s = score(detail, by=(*by, "method")).set_index([*by, "method"])
     rows = []
@@ -173,15 +177,16 @@ def world_table(detail: pd.DataFrame, by=("world", "as_of")) -> pd.DataFrame:
         row = dict(zip(by, key if isinstance(key, tuple) else (key,)), n=int(g.loc["model", "n"]))
         for m in g.index:
             row.update({f"{m}_mae": g.loc[m, "mae"], f"{m}_brier": g.loc[m, "brier"]})
-            if m in ("model", "oracle"):
+            if m in ("model", "oracle", "limit"):
                 row[f"{m}_cov80"] = g.loc[m, "coverage80"]
         for sc in ("mae", "brier"):
             best = min(row[f"carry_{sc}"], row[f"last3_{sc}"])
             row[f"{sc}_ratio"] = row[f"model_{sc}"] / best if best > 0 else np.nan
-            if "oracle" in g.index:
-                row[f"oracle_{sc}_ratio"] = row[f"oracle_{sc}"] / best if best > 0 else np.nan
-                gap = best - row[f"oracle_{sc}"]
-                row[f"{sc}_gap_closed"] = (best - row[f"model_{sc}"]) / gap if gap > 0 else np.nan
+            for bound, suffix in (("oracle", ""), ("limit", "_limit")):
+                if bound in g.index:
+                    row[f"{bound}_{sc}_ratio"] = row[f"{bound}_{sc}"] / best if best > 0 else np.nan
+                    gap = best - row[f"{bound}_{sc}"]
+                    row[f"{sc}{suffix}_gap_closed"] = (best - row[f"model_{sc}"]) / gap if gap > 0 else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
 

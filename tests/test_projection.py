@@ -229,7 +229,7 @@ def test_synthetic_dynamics():
 # --- issue 13: state-space share (v2), simulated worlds, oracle, track record -------------------------
 
 from chitieu_lib.projection import kalman  # noqa: E402
-from chitieu_lib.projection.oracle import oracle_forecast  # noqa: E402
+from chitieu_lib.projection.oracle import _limit_state, limit_forecast, oracle_forecast  # noqa: E402
 from chitieu_lib.projection.track_record import track_record, track_record_text  # noqa: E402
 from chitieu_lib.projection.worlds import campaign_effect, ramp, world_year  # noqa: E402
 
@@ -273,6 +273,33 @@ def test_oracle_at_the_window_end_is_the_final_rate():
     final = c.assign(on=c["channel"] == "online").groupby("unit_code")["on"].mean()
     np.testing.assert_allclose(o.loc[final.index, "projected_rate"], final)
     np.testing.assert_allclose(o.loc[final.index, "projected_low"], final)
+
+
+def test_limit_at_the_window_end_is_the_final_rate():
+    y = world_year("tet", seed=4, n_units=6, volume_scale=0.3)
+    o = limit_forecast(y, "2019-11-30", n_draws=20).set_index("unit_code")
+    c = y.dossiers[y.dossiers["reason"] == "counted"]
+    final = c.assign(on=c["channel"] == "online").groupby("unit_code")["on"].mean()
+    np.testing.assert_allclose(o.loc[final.index, "projected_rate"], final)
+    np.testing.assert_allclose(o.loc[final.index, "projected_high"], final)
+    with pytest.raises(ValueError, match="campaigns"):
+        limit_forecast(world_year("campaign", seed=4, n_units=3, volume_scale=0.3), "2019-06-30")
+
+
+def test_limit_filter_reads_the_generators_level_with_honest_variance():
+    # the limit's filter against the generator's own truth (level now, slope) on 60 units: its errors
+    # divided by its posterior sd must look like N(0, 1), and a busy unit's level must be close
+    y = world_year("drift_jumps", seed=5, n_units=60, volume_scale=1.0)
+    as_of = pd.Timestamp("2019-06-30")
+    d0 = (as_of - y.days["date"].iloc[0]).days
+    w0 = int(y.week_of_day[d0])
+    st = _limit_state(y, d0, w0)
+    z_level = (st["m"][:, 0] - y.logit[:, w0]) / np.sqrt(st["P"][:, 0, 0])
+    z_slope = (st["m"][:, 1] - y.parts["slope"]) / np.sqrt(st["P"][:, 1, 1])
+    assert abs(z_level.mean()) < 0.45 and 0.7 < z_level.std() < 1.4
+    assert abs(z_slope.mean()) < 0.45 and 0.7 < z_slope.std() < 1.4
+    busy = y.counts[:, :d0 + 1].sum(axis=(1, 2)) > 2000
+    assert busy.sum() >= 5 and np.abs(st["m"][busy, 0] - y.logit[busy, w0]).max() < 0.3
 
 
 def test_new_procedure_mix_lifts_the_projection():

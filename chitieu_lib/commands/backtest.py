@@ -115,6 +115,18 @@ def format_world_table(per_date, per_world, goal) -> str:
                                 verdict=labels.say("backtest_met" if r.meets else "backtest_not_met"),
                                 mae=num(r.mae_ratio, 2), brier=num(r.brier_ratio, 2), coverage=num(r.model_cov80),
                                 worst=num(r.worst_date_cov80)))
+    # the limit is defined for worlds without campaigns only (NaN, or no column, elsewhere)
+    bounded = [r for r in per_world.itertuples() if (x := getattr(r, "limit_mae", float("nan"))) == x]
+    if bounded:
+        lines += ["", labels.say("backtest_limit_title")]
+    for r in bounded:
+        lines.append(labels.say(
+            "backtest_limit_line", world=r.world,
+            mae=" / ".join(num(getattr(r, f"{m}_mae"), 4) for m in ("model", "limit", "oracle")),
+            mae_ratios=" / ".join(num(x, 2) for x in (r.mae_ratio, r.limit_mae_ratio, r.oracle_mae_ratio)),
+            brier_ratios=" / ".join(num(x, 2) for x in (r.brier_ratio, r.limit_brier_ratio, r.oracle_brier_ratio)),
+            coverage=num(r.limit_cov80), gap_mae=num(r.mae_limit_gap_closed, 2),
+            gap_brier=num(r.brier_limit_gap_closed, 2)))
     return "\n".join(lines)
 
 

@@ -46,6 +46,8 @@ from .synthetic import BASE_VOLUME, KIND_WEIGHT, synthetic_catalog
 WORLDS = ("campaign", "drift_jumps", "new_procedure", "tet", "province")
 RAMP_WEEKS = 3                # a campaign's lift builds up over three weeks
 CAMPAIGN_WEEKS = (8, 48)      # weeks (from 1/12/2018) in which a campaign may start
+# a unit's level (logit, week 0): the logit of its target plus N(mean, sd²): most units start below it
+LEVEL_PRIOR = (-0.3, 0.6)
 
 # Parameters of each world (per week, logit scale). hazard: chance per week that a campaign group
 # (a district with its communes, or one department) starts its campaign (at most one a year).
@@ -117,6 +119,12 @@ def draw_launches(rng, n_groups, hazard, first_week, size=None):
     return np.where(lo + wait <= hi, lo + wait, -1)
 
 
+def level_prior_mean(units: pd.DataFrame) -> np.ndarray:
+    """Per unit: the mean of its level's prior, logit(target) + LEVEL_PRIOR's mean."""
+    t = units["target"].to_numpy(dtype=float)
+    return np.log(t / (1 - t)) + LEVEL_PRIOR[0]
+
+
 def _volume_rates(rng, units, days, cat, p, volume_scale):
     """units × days × procedures: expected dossiers (base × day weight × Tết × mix)."""
     day_w = days["kind"].map(KIND_WEIGHT).to_numpy()
@@ -145,7 +153,7 @@ def _offsets(rng, n_units, cat, p):
 
 def _latent(rng, units, n_weeks, p):
     n = len(units)
-    a = np.log(units["target"] / (1 - units["target"])).to_numpy() + rng.normal(-0.3, 0.6, n)
+    a = np.log(units["target"] / (1 - units["target"])).to_numpy() + rng.normal(*LEVEL_PRIOR, n)
     slope = rng.normal(p["slope_mean"], p["slope_sd"], n)
     rw = np.cumsum(rng.normal(0, p["rw_sd"], (n, n_weeks)), axis=1)
     jumps = np.cumsum((rng.random((n, n_weeks)) < p["jump_rate"]) * rng.normal(0, max(p["jump_sd"], 1e-12),
