@@ -33,7 +33,8 @@ from . import labels
 from .decision import load_units
 from .sample.year import sample_decision   # the simulated worlds are drawn for it
 from .projection import project
-from .projection.oracle import has_limit, limit_forecast, oracle_forecast
+from .projection.limit import limit_forecast
+from .projection.oracle import oracle_forecast
 from .projection.status import EPS
 from .projection.worlds import WORLDS, world_year
 
@@ -131,9 +132,9 @@ def world_backtest(worlds=WORLDS, seeds=HOLDOUT_SEEDS, *, as_of_dates=WORLD_AS_O
     """The backtest on simulated years (SYNTHETIC): ``backtest``'s detail plus world, year_seed and the limits.
 
     One simulated year per world × seed (:func:`chitieu_lib.projection.worlds.world_year`);
-    the oracle and, in worlds without campaigns, the limit of what the
-    dossiers allow (method ``limit``; both :mod:`chitieu_lib.projection.oracle`)
-    are scored beside the model and the naive rules on the same units.
+    the oracle (:mod:`chitieu_lib.projection.oracle`) and the limit of what the
+    dossiers allow (method ``limit``, :mod:`chitieu_lib.projection.limit`) are
+    scored beside the model and the naive rules on the same units.
     """
     kw = {} if n_sims is None else {"n_sims": n_sims}
     if method is not None:
@@ -151,8 +152,7 @@ def world_backtest(worlds=WORLDS, seeds=HOLDOUT_SEEDS, *, as_of_dates=WORLD_AS_O
                 if oracle:
                     base = det[det["method"] == "model"].drop(columns=["projected_rate", "projected_low",
                                                                        "projected_high", "p_meet"])
-                    limits = [("oracle", oracle_forecast)] + [("limit", limit_forecast)] * has_limit(y.params)
-                    for name, forecast in limits:
+                    for name, forecast in (("oracle", oracle_forecast), ("limit", limit_forecast)):
                         o = forecast(y, as_of, seed=seed).set_index("unit_code").loc[p.index]
                         det = pd.concat([det, base.assign(method=name, **{c: o[c].to_numpy() for c in o})],
                                         ignore_index=True)
@@ -167,8 +167,8 @@ def world_table(detail: pd.DataFrame, by=("world", "as_of")) -> pd.DataFrame:
 
     ``best naive`` is, per group and per score, the better of carry and last3;
     ``gap closed`` = (best naive − model) / (best naive − oracle) (1: the model
-    is as good as the oracle; 0: no better than the best naive rule); where the
-    detail has the ``limit`` method, the same against it (``*_limit_gap_closed``).
+    is as good as the oracle; 0: no better than the best naive rule); the same
+    against the ``limit`` method where the detail has it (``*_limit_gap_closed``).
     """
     s = score(detail, by=(*by, "method")).set_index([*by, "method"])
     rows = []

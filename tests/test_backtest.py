@@ -55,16 +55,19 @@ def test_interval_coverage_near_nominal_when_shares_move_in_steps():
 def test_world_table_ratios_and_gap_by_hand():
     from chitieu_lib.backtest import world_table
     rows = []
-    # one unit-date per method: abs errors model 0.02, carry 0.05, last3 0.04, oracle 0.01
-    for method, proj in [("model", 0.52), ("carry", 0.55), ("last3", 0.46), ("oracle", 0.51)]:
+    # one unit-date per method: abs errors model 0.02, carry 0.05, last3 0.04, limit 0.015, oracle 0.01
+    for method, proj in [("model", 0.52), ("carry", 0.55), ("last3", 0.46), ("limit", 0.485), ("oracle", 0.51)]:
         rows.append({"world": "w", "as_of": pd.Timestamp("2019-06-30"), "unit_code": "SCT", "target": 0.45,
                      "final_rate": 0.50, "final_met": True, "method": method, "projected_rate": proj,
-                     "projected_low": 0.4 if method in ("model", "oracle") else np.nan,
-                     "projected_high": 0.6 if method in ("model", "oracle") else np.nan,
-                     "p_meet": {"model": 0.9, "carry": 1.0, "last3": 1.0, "oracle": 0.95}[method]})
+                     "projected_low": 0.4 if method in ("model", "oracle", "limit") else np.nan,
+                     "projected_high": 0.6 if method in ("model", "oracle") else (0.49 if method == "limit" else np.nan),
+                     "p_meet": {"model": 0.9, "carry": 1.0, "last3": 1.0, "limit": 0.8, "oracle": 0.95}[method]})
     t = world_table(pd.DataFrame(rows)).iloc[0]
     assert t["mae_ratio"] == pytest.approx(0.02 / 0.04)
     assert t["mae_gap_closed"] == pytest.approx((0.04 - 0.02) / (0.04 - 0.01))
+    assert t["limit_mae_ratio"] == pytest.approx(0.015 / 0.04)
+    assert t["mae_limit_gap_closed"] == pytest.approx((0.04 - 0.02) / (0.04 - 0.015))
+    assert t["limit_cov80"] == 0.0 and t["limit_brier"] == pytest.approx(0.04)
     assert t["model_brier"] == pytest.approx(0.01) and np.isnan(t["brier_ratio"])   # naive Brier 0
     assert t["model_cov80"] == 1.0
 
@@ -76,5 +79,6 @@ def test_cli_backtest_on_simulated_worlds(tmp_path, capsys):
                  "--track-record", str(out)]) == 0
     text = capsys.readouterr().out
     assert "MÔ PHỎNG" in text and "campaign" in text and "oracle" in text
+    assert "Giới hạn của dữ liệu" in text and "mô hình / giới hạn / oracle" in text
     head = out.read_text(encoding="utf-8").splitlines()
     assert head[0].startswith("# SIMULATED") and head[2] == "level,as_of,n,mae,coverage80,brier"

@@ -229,7 +229,9 @@ def test_synthetic_dynamics():
 # --- issue 13: state-space share (v2), simulated worlds, oracle, track record -------------------------
 
 from chitieu_lib.projection import kalman  # noqa: E402
-from chitieu_lib.projection.oracle import _limit_state, limit_forecast, oracle_forecast  # noqa: E402
+from chitieu_lib.projection.limit import (filter_starts, launch_posterior, limit_forecast,  # noqa: E402
+                                         start_posterior, start_weeks)
+from chitieu_lib.projection.oracle import oracle_forecast  # noqa: E402
 from chitieu_lib.projection.track_record import track_record, track_record_text  # noqa: E402
 from chitieu_lib.projection.worlds import campaign_effect, ramp, world_year  # noqa: E402
 
@@ -276,30 +278,89 @@ def test_oracle_at_the_window_end_is_the_final_rate():
 
 
 def test_limit_at_the_window_end_is_the_final_rate():
-    y = world_year("tet", seed=4, n_units=6, volume_scale=0.3)
-    o = limit_forecast(y, "2019-11-30", n_draws=20).set_index("unit_code")
-    c = y.dossiers[y.dossiers["reason"] == "counted"]
-    final = c.assign(on=c["channel"] == "online").groupby("unit_code")["on"].mean()
-    np.testing.assert_allclose(o.loc[final.index, "projected_rate"], final)
-    np.testing.assert_allclose(o.loc[final.index, "projected_high"], final)
-    with pytest.raises(ValueError, match="campaigns"):
-        limit_forecast(world_year("campaign", seed=4, n_units=3, volume_scale=0.3), "2019-06-30")
+    for world in ("tet", "campaign"):
+        y = world_year(world, seed=4, n_units=6, volume_scale=0.3)
+        o = limit_forecast(y, "2019-11-30", n_draws=20).set_index("unit_code")
+        c = y.dossiers[y.dossiers["reason"] == "counted"]
+        final = c.assign(on=c["channel"] == "online").groupby("unit_code")["on"].mean()
+        np.testing.assert_allclose(o.loc[final.index, "projected_rate"], final)
+        np.testing.assert_allclose(o.loc[final.index, "projected_high"], final)
+
+
+def _as_of_weeks(y, as_of):
+    d0 = (pd.Timestamp(as_of) - y.days["date"].iloc[0]).days
+    return d0, int(y.week_of_day[d0])
+
+
+def test_limit_filter_is_the_models_filter_given_the_settings():
+    # without campaigns the limit's filter (level, slope, lift: its own code) must give what the model's
+    # filter (kalman.py) gives when handed the generator's settings as its priors and hyperparameters
+    y = world_year("drift_jumps", seed=5, n_units=30, volume_scale=1.0)
+    d0, w0 = _as_of_weeks(y, "2019-06-30")
+    fit = filter_starts(y, d0, w0)
+    starts = np.arange(0, d0 + 1, 7)
+    k = np.add.reduceat(y.online[:, :d0 + 1], starts, axis=1).transpose(0, 2, 1).astype(float)
+    n = np.add.reduceat(y.counts[:, :d0 + 1], starts, axis=1).transpose(0, 2, 1).astype(float)
+    p, one = y.params, np.ones(30)
+    t = y.units["target"].to_numpy()
+    ref = kalman.kalman_filter(
+        k, n, y.offset, q_level=p["rw_sd"] ** 2 * one, q_noise=0 * one, q_slope=0 * one,
+        slope_mean=p["slope_mean"] * one, slope_var=p["slope_sd"] ** 2 * one,
+        level0=np.log(t / (1 - t)) - 0.3, level0_sd=np.sqrt(0.6 ** 2 + p["rw_sd"] ** 2
+                                                              + p["jump_rate"] * p["jump_sd"] ** 2) * one,
+        jump_prob=p["jump_rate"] * one, q_jump=p["jump_sd"] ** 2 * one)
+    assert fit["m"].shape == (30, 1, 3)
+    np.testing.assert_allclose(fit["m"][:, 0, :2], ref["m"], atol=1e-6)
+    np.testing.assert_allclose(fit["P"][:, 0, :2, :2], ref["P"], atol=1e-8)
+    np.testing.assert_allclose(fit["loglik"][:, 0], ref["loglik"], rtol=1e-8)
 
 
 def test_limit_filter_reads_the_generators_level_with_honest_variance():
-    # the limit's filter against the generator's own truth (level now, slope) on 60 units: its errors
+    # the limit's state against the generator's own truth (level now, slope) on 60 units: its errors
     # divided by its posterior sd must look like N(0, 1), and a busy unit's level must be close
     y = world_year("drift_jumps", seed=5, n_units=60, volume_scale=1.0)
-    as_of = pd.Timestamp("2019-06-30")
-    d0 = (as_of - y.days["date"].iloc[0]).days
-    w0 = int(y.week_of_day[d0])
-    st = _limit_state(y, d0, w0)
-    z_level = (st["m"][:, 0] - y.logit[:, w0]) / np.sqrt(st["P"][:, 0, 0])
-    z_slope = (st["m"][:, 1] - y.parts["slope"]) / np.sqrt(st["P"][:, 1, 1])
+    d0, w0 = _as_of_weeks(y, "2019-06-30")
+    fit = filter_starts(y, d0, w0)
+    m, P = fit["m"][:, 0], fit["P"][:, 0]
+    z_level = (m[:, 0] - y.logit[:, w0]) / np.sqrt(P[:, 0, 0])
+    z_slope = (m[:, 1] - y.parts["slope"]) / np.sqrt(P[:, 1, 1])
     assert abs(z_level.mean()) < 0.45 and 0.7 < z_level.std() < 1.4
     assert abs(z_slope.mean()) < 0.45 and 0.7 < z_slope.std() < 1.4
     busy = y.counts[:, :d0 + 1].sum(axis=(1, 2)) > 2000
-    assert busy.sum() >= 5 and np.abs(st["m"][busy, 0] - y.logit[busy, w0]).max() < 0.3
+    assert busy.sum() >= 5 and np.abs(m[busy, 0] - y.logit[busy, w0]).max() < 0.3
+
+
+def test_launch_posterior_without_evidence_is_the_generators_prior_by_hand():
+    # dossiers that tell nothing (every hypothesis equally likely): launch week l has probability
+    # h·(1−h)^(l−8) for l = 8 … w0, and "not yet" (1−h)^(w0−7), h = the world's weekly hazard
+    y = world_year("campaign", seed=1, n_units=5, volume_scale=0.3)
+    w0 = 20
+    starts = start_weeks(w0)
+    fit = {"starts": starts, "loglik": np.zeros((5, len(starts)))}
+    launches, post, lag_post = launch_posterior(y, fit, w0)
+    h = y.params["hazard"]
+    expected = [h * (1 - h) ** (week - 8) for week in range(8, w0 + 1)] + [(1 - h) ** (w0 - 7)]
+    assert list(launches) == [*range(8, w0 + 1), -1]
+    np.testing.assert_allclose(post, np.tile(expected, (len(post), 1)))
+    np.testing.assert_allclose(lag_post, 1 / (y.params["max_lag"] + 1))
+
+
+def test_limit_finds_when_each_unit_rose():
+    # a busy campaign year at 30/9: a unit whose campaign (its district's launch + its own lag) started at
+    # least three weeks before must have its posterior start within a week of the generator's, mostly;
+    # a unit of a group that never launched must be read as "not yet"
+    y = world_year("campaign", seed=3, volume_scale=4.0)
+    d0, w0 = _as_of_weeks(y, "2019-09-30")
+    post = start_posterior(y, filter_starts(y, d0, w0), w0)
+    np.testing.assert_allclose(post.sum(axis=1), 1)
+    launch = y.parts["launch"][y.parts["group"]]
+    true = np.where(launch >= 0, launch + y.parts["lag"], -1)
+    shown = (true >= 0) & (true <= w0 - 3)
+    never = launch < 0
+    assert shown.sum() >= 30 and never.sum() >= 30
+    mode = start_weeks(w0)[post.argmax(axis=1)]
+    assert (np.abs(mode[shown] - true[shown]) <= 1).mean() >= 0.75
+    assert post[never, -1].mean() > 0.9
 
 
 def test_new_procedure_mix_lifts_the_projection():

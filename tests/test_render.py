@@ -127,6 +127,33 @@ def test_a_commune_links_to_its_districts_page_only_where_there_is_one(tmp_path)
     assert set(everything.values()) == {True}
 
 
+def test_communes_of_a_failed_district_are_rendered_again_without_the_link(tmp_path):
+    """Found by a review: a district failing in the batch left its communes linking to a page that a
+    failed report does not leave on disk."""
+    from chitieu_lib.engine import JobResult
+    from chitieu_lib.render.batch import unlink_failed_districts
+    units, decision = render.load_units(DECISION), render.load_decision()
+    planned = render.plan(units, decision=decision, as_of=AS_OF, processed_dir="/p", out=tmp_path,
+                          districts=["571", "568"])
+    ok = {"huyen/571": False}                                   # Vạn Ninh's report failed, Nha Trang's did not
+    results = [JobResult(p.job, ok.get(p.job.name, True), None, 1.0) for p in planned]
+    before = [p.job for p in planned]
+    ran = []
+
+    def run(jobs):
+        ran.extend(jobs)
+        return [JobResult(j, True, None, 2.0) for j in jobs]
+
+    vn = [i for i, p in enumerate(planned) if p.level == "commune" and p.district_code == "571"]
+    assert len(vn) >= 10 and unlink_failed_districts(planned, results, run) == len(vn)
+    assert [j.name for j in ran] == [planned[i].job.name for i in vn]
+    assert all(j.parameters["district_page"] is False for j in ran)
+    assert all(results[i].seconds == 2.0 for i in vn)
+    others = [i for i in range(len(planned)) if i not in vn]
+    assert all(planned[i].job is before[i] and results[i].seconds == 1.0 for i in others)
+    assert unlink_failed_districts(planned, results, run) == 0     # nothing links to it any more
+
+
 def test_an_earlier_page_is_linked_only_while_it_holds_for_the_batch(tmp_path):
     """The index's rule (same as-of date, meeting date, previous year, store; still on disk)
     decides which earlier pages a report may link to (found by a hostile test: a commune page

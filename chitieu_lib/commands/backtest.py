@@ -20,7 +20,9 @@ one year per world and seed; as-of dates 30/4, 30/6, 31/8, 30/9) and also scores
 a forecaster that knows the generator (projection/oracle.py). Printed per world and as-of date:
 MAE, Brier and 80% coverage of the model, both naive rules and the oracle, the model's ratios to
 the best naive rule and the share of the gap to the oracle it closes; then whether issue 13's goal
-is met per world. --track-record writes the model's error by level and as-of date (the reports'
+is met per world; then, per world, the limit of what the dossiers allow (projection/limit.py: a
+Bayes forecaster that knows the generator's settings but reads each unit's state from its
+dossiers) and the share of the gap to it the model closes. --track-record writes the model's error by level and as-of date (the reports'
 "how good has the projection been" line, chitieu_lib/projection/track_record.py).
 """
 
@@ -115,7 +117,7 @@ def format_world_table(per_date, per_world, goal) -> str:
                                 verdict=labels.say("backtest_met" if r.meets else "backtest_not_met"),
                                 mae=num(r.mae_ratio, 2), brier=num(r.brier_ratio, 2), coverage=num(r.model_cov80),
                                 worst=num(r.worst_date_cov80)))
-    # the limit is defined for worlds without campaigns only (NaN, or no column, elsewhere)
+    # worlds with the limit's scores (a detail written without it has no such column)
     bounded = [r for r in per_world.itertuples() if (x := getattr(r, "limit_mae", float("nan"))) == x]
     if bounded:
         lines += ["", labels.say("backtest_limit_title")]

@@ -1,34 +1,21 @@
-"""Two limits for a simulated year (SYNTHETIC DATA): the oracle and what the dossiers allow.
+"""The limit: a forecaster that knows the generator of a simulated year (SYNTHETIC DATA).
 
-:func:`oracle_forecast` knows every unit's parameters and its state so far —
-volume rates, Tết multipliers, procedure offsets, slope, the random walks and
-jumps up to as-of, campaigns already started (with each unit's lag and lift) —
-but not what is still to come: future random-walk steps, jumps, volume wander
-and campaigns not yet started are drawn from their priors. No forecaster that
-sees only the dossiers can do better on average.
-
-:func:`limit_forecast` is what the dossiers allow: it knows the generator's
-settings (the priors every unit's level and slope were drawn from, the
-random walk's and the jumps' sizes) and, to be generous, each unit's volume
-and procedure offsets, but not the unit's own level, slope, steps or jumps: it
-reads them from the unit's dossiers with the filter of :mod:`.kalman` (Bayes
-for this generator, up to the Laplace and jump-mixture approximations). A
-forecaster of the dossiers alone does no better on average, so where it is
-far from the oracle, the gap between them is beyond any forecaster's reach.
-Defined for worlds without campaigns (:func:`has_limit`): a campaign's start,
-lag and ramp are not a state this filter represents.
-
-Both simulate the rest of the window the same way (Poisson volumes, binomial
-online counts, counted procedures only) and score like the model: mean,
-10–90% interval, share of draws meeting the target.
+For a :class:`.worlds.WorldYear` and an as-of date, the oracle knows every
+unit's parameters and its state so far — volume rates, Tết multipliers,
+procedure offsets, slope, the random walks and jumps up to as-of, campaigns
+already started (with each unit's lag and lift) — but not what is still to
+come: future random-walk steps, jumps, volume wander and campaigns not yet
+started are drawn from their priors. It then simulates the rest of the window
+(Poisson volumes, binomial online counts, counted procedures only,
+:func:`forecast_from`, which :mod:`.limit` shares) and scores like the model:
+mean, 10–90% interval, share of draws meeting the target. It knows more than
+any dossier tells; :mod:`.limit` is what the dossiers allow.
 
 >>> from chitieu_lib.projection.worlds import world_year
 >>> y = world_year("campaign", seed=2, n_units=4, volume_scale=0.3)
 >>> o = oracle_forecast(y, "2019-06-30", n_draws=50)
 >>> list(o.columns), len(o)
 (['unit_code', 'projected_rate', 'projected_low', 'projected_high', 'p_meet'], 4)
->>> has_limit(y.params), has_limit(world_year("tet", seed=2, n_units=4, volume_scale=0.3).params)
-(False, True)
 """
 
 from __future__ import annotations
@@ -36,17 +23,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .kalman import kalman_filter
 from .status import EPS
-from .worlds import LEVEL_PRIOR, WorldYear, campaign_effect, draw_launches, level_prior_mean
+from .worlds import WorldYear, campaign_effect, draw_launches
 
 N_DRAWS = 400
 CHUNK = 50
-
-
-def has_limit(params: dict) -> bool:
-    """Whether :func:`limit_forecast` is defined for a world's parameters: no campaigns."""
-    return params["hazard"] <= 0
 
 
 def _counted_mask(y: WorldYear) -> np.ndarray:
@@ -56,7 +37,7 @@ def _counted_mask(y: WorldYear) -> np.ndarray:
         (dates <= y.catalog["window_end"].to_numpy()[None, :])
 
 
-def _future_steps(p: dict, rng, shape) -> np.ndarray:
+def future_steps(p: dict, rng, shape) -> np.ndarray:
     """Cumulated future random-walk steps and jumps (their priors), along the last axis of ``shape``."""
     steps = rng.normal(0, p["rw_sd"], shape)
     jumps = (rng.random(shape) < p["jump_rate"]) * rng.normal(0, max(p["jump_sd"], 1e-12), shape)
@@ -68,7 +49,7 @@ def _oracle_logit(y: WorldYear, rng, w0: int, n_draws: int) -> np.ndarray:
     p, parts = y.params, y.parts
     n_units, n_weeks = y.logit.shape
     fut = n_weeks - w0 - 1
-    steps = _future_steps(p, rng, (n_draws, n_units, fut))
+    steps = future_steps(p, rng, (n_draws, n_units, fut))
     known = parts["a"][:, None] + parts["slope"][:, None] * np.arange(n_weeks) \
         + np.concatenate([parts["rw"][:, :w0 + 1], np.repeat(parts["rw"][:, w0:w0 + 1], fut, axis=1)], axis=1) \
         + np.concatenate([parts["jumps"][:, :w0 + 1], np.repeat(parts["jumps"][:, w0:w0 + 1], fut, axis=1)],
@@ -89,42 +70,6 @@ def _oracle_logit(y: WorldYear, rng, w0: int, n_draws: int) -> np.ndarray:
     return out[:, :, w0:]
 
 
-def _limit_state(y: WorldYear, d0: int, w0: int) -> dict:
-    """The filter of the unit's own dossiers up to as-of, with the generator's settings as its priors.
-
-    Every dossier received up to as-of tells the share (a procedure outside
-    its window too); the offsets are the generator's own.
-    """
-    p = y.params
-    starts = np.arange(0, d0 + 1, 7)                          # the world's weeks start on day 0
-    k = np.add.reduceat(y.online[:, :d0 + 1], starts, axis=1).transpose(0, 2, 1).astype(float)
-    n = np.add.reduceat(y.counts[:, :d0 + 1], starts, axis=1).transpose(0, 2, 1).astype(float)
-    assert k.shape[2] == w0 + 1
-    ones = np.ones(len(y.units))
-    jump_var = p["jump_rate"] * p["jump_sd"] ** 2
-    # week 0's level already has one step (and maybe a jump) of its random walk
-    level0_sd = np.sqrt(LEVEL_PRIOR[1] ** 2 + p["rw_sd"] ** 2 + jump_var)
-    jumps = dict(jump_prob=p["jump_rate"] * ones, q_jump=p["jump_sd"] ** 2 * ones) if p["jump_rate"] > 0 else {}
-    return kalman_filter(k, n, y.offset, q_level=p["rw_sd"] ** 2 * ones, q_noise=0 * ones, q_slope=0 * ones,
-                         slope_mean=p["slope_mean"] * ones, slope_var=p["slope_sd"] ** 2 * ones,
-                         level0=level_prior_mean(y.units), level0_sd=level0_sd * ones, **jumps)
-
-
-def _limit_logit(y: WorldYear, state: dict, rng, w0: int, n_draws: int) -> np.ndarray:
-    """draws × units × weeks from w0: level and slope drawn from the filter's state, steps from their priors."""
-    m, P = state["m"], state["P"]
-    n_units, n_weeks = y.logit.shape
-    z = rng.standard_normal((2, n_draws, n_units))
-    sd0 = np.sqrt(P[:, 0, 0])
-    level = m[:, 0] + sd0 * z[0]
-    beta = np.where(sd0 > 0, P[:, 0, 1] / np.where(sd0 > 0, P[:, 0, 0], 1), 0)   # slope given level
-    slope = m[:, 1] + beta * (level - m[:, 0]) + np.sqrt(np.maximum(P[:, 1, 1] - beta * P[:, 0, 1], 0)) * z[1]
-    ahead = np.arange(n_weeks - w0)
-    out = level[..., None] + slope[..., None] * ahead
-    out[:, :, 1:] += _future_steps(y.params, rng, (n_draws, n_units, n_weeks - w0 - 1))
-    return out
-
-
 def _final_rates(y, rng, logit, w0, lam_w, on_so_far, tot_so_far):
     """draws × units: simulated final rates, from ``logit`` (draws × units × the weeks from w0)."""
     n_draws, n_units, n_fut = logit.shape
@@ -138,7 +83,7 @@ def _final_rates(y, rng, logit, w0, lam_w, on_so_far, tot_so_far):
         return (on_so_far[None] + k_fut.sum(axis=(2, 3))) / (tot_so_far[None] + n_fut.sum(axis=(2, 3)))
 
 
-def _forecast(y: WorldYear, as_of, n_draws: int, rng, logit_draws) -> pd.DataFrame:
+def forecast_from(y: WorldYear, as_of, n_draws: int, rng, logit_draws) -> pd.DataFrame:
     """The rest of the window simulated from ``logit_draws(rng, d0, w0, draws)``; scored like the model."""
     as_of = pd.Timestamp(as_of)
     d0 = int((as_of - y.days["date"].iloc[0]).days)
@@ -163,30 +108,12 @@ def _forecast(y: WorldYear, as_of, n_draws: int, rng, logit_draws) -> pd.DataFra
                          "p_meet": np.nanmean(final >= target[None] - EPS, axis=0)})
 
 
-def _rng(seed: int, stream: int, as_of) -> np.random.Generator:
-    return np.random.default_rng([seed, stream, int(pd.Timestamp(as_of).value // 86_400_000_000_000)])
+def stream(seed: int, which: int, as_of) -> np.random.Generator:
+    """The random stream of one forecaster (``which``) at one as-of date."""
+    return np.random.default_rng([seed, which, int(pd.Timestamp(as_of).value // 86_400_000_000_000)])
 
 
 def oracle_forecast(y: WorldYear, as_of, *, n_draws: int = N_DRAWS, seed: int = 0) -> pd.DataFrame:
     """unit_code, projected_rate, projected_low, projected_high, p_meet: the oracle's answer at as_of."""
-    return _forecast(y, as_of, n_draws, _rng(seed, 7, as_of), lambda rng, d0, w0, m: _oracle_logit(y, rng, w0, m))
-
-
-def limit_forecast(y: WorldYear, as_of, *, n_draws: int = N_DRAWS, seed: int = 0) -> pd.DataFrame:
-    """Same columns: what the dossiers allow at as_of (worlds without campaigns, :func:`has_limit`).
-
-    >>> from chitieu_lib.projection.worlds import world_year
-    >>> y = world_year("drift_jumps", seed=2, n_units=4, volume_scale=0.3)
-    >>> len(limit_forecast(y, "2019-06-30", n_draws=50))
-    4
-    """
-    if not has_limit(y.params):
-        raise ValueError(f"world {y.world!r} has campaigns: the limit filter does not represent them")
-    cache = {}
-
-    def draws(rng, d0, w0, m):
-        if "state" not in cache:
-            cache["state"] = _limit_state(y, d0, w0)
-        return _limit_logit(y, cache["state"], rng, w0, m)
-
-    return _forecast(y, as_of, n_draws, _rng(seed, 8, as_of), draws)
+    return forecast_from(y, as_of, n_draws, stream(seed, 7, as_of),
+                         lambda rng, d0, w0, m: _oracle_logit(y, rng, w0, m))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -108,12 +109,16 @@ def render(*, level="all", codes=None, districts=None, as_of=None, processed_dir
                   kernel_setup=kernel_setup)
     if scheduler is not None:
         kwargs["scheduler"] = scheduler
-    results = run_jobs([p.job for p in planned], **kwargs)
+    results = list(run_jobs([p.job for p in planned], **kwargs))
     timings["engine"] = engine_timings
     timings["jobs"] = [r.timings for r in results if not r.skipped]
+    relinked = unlink_failed_districts(planned, results, lambda jobs: run_jobs(
+        jobs, **{**kwargs, "prepare": None, "timings": {}, "resume": False}))
+    if relinked:
+        log(f"chitieu render: {relinked} commune report(s) rendered again without the link to their "
+            "district's report, which failed")
     clock = time.perf_counter()
     # Each report's tables were written by the engine with its notebook and HTML (report_tables).
-    results = list(results)
     # The index's figures come from the same functions as the reports.
     summary = extra = None
     codes_in_view = [p.unit_code for p in planned if p.unit_code]
@@ -138,6 +143,24 @@ def render(*, level="all", codes=None, districts=None, as_of=None, processed_dir
     earlier = f" (+{len(rows) - done[1]} of an earlier run)" if len(rows) > done[1] else ""
     log(f"chitieu render: {done[0]} of {done[1]} report(s) written; index: {index}{earlier}")
     return rows, index
+
+
+def unlink_failed_districts(planned: list, results: list, run) -> int:
+    """Render again, without the link, the communes whose page links to a district report that failed.
+
+    A failed report leaves no HTML (:func:`chitieu_lib.engine.execute.run_job`), so such a link
+    would lead nowhere. ``planned`` and ``results`` are updated in place; ``run(jobs)`` runs jobs
+    (``run_jobs``). Returns how many were rendered again.
+    """
+    failed = {p.unit_code for p, r in zip(planned, results) if p.level == "district" and not r.ok}
+    again = [i for i, p in enumerate(planned) if p.level == "commune" and p.district_code in failed
+             and p.job.parameters.get("district_page")]
+    for i in again:
+        job = planned[i].job
+        planned[i] = replace(planned[i], job=replace(job, parameters={**job.parameters, "district_page": False}))
+    for i, result in zip(again, run([planned[i].job for i in again]) if again else []):
+        results[i] = result
+    return len(again)
 
 
 # --------------------------------------------------------------------------- timings
