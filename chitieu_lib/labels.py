@@ -373,7 +373,8 @@ TEXT = {
     "backtest_limit_title": ("Giới hạn của dữ liệu (cả năm): bộ lọc Bayes biết các thiết lập của mô phỏng (các phân "
                              "phối mà mức, độ dốc, bước nhảy, chiến dịch được rút ra), khối lượng và hệ số thủ tục "
                              "của mỗi đơn vị, nhưng đọc mức, độ dốc, bước nhảy và ngày vào chiến dịch của đơn vị từ "
-                             "hồ sơ — không cách dự báo nào chỉ dựa vào hồ sơ làm tốt hơn về trung bình:"),
+                             "hồ sơ; điểm dự báo là trung vị các lần mô phỏng. Về kỳ vọng, không cách dự báo nào "
+                             "chỉ dựa vào hồ sơ có MAE hay Brier thấp hơn:"),
     "backtest_limit_line": ("{world:<14} MAE: mô hình / giới hạn / oracle {mae}; ÷ quy tắc tốt nhất {mae_ratios}; "
                             "Brier ÷ {brier_ratios}; phủ 80% giới hạn {coverage}; khoảng cách tới giới hạn đã thu "
                             "hẹp: MAE {gap_mae}, Brier {gap_brier}"),

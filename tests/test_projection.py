@@ -229,8 +229,8 @@ def test_synthetic_dynamics():
 # --- issue 13: state-space share (v2), simulated worlds, oracle, track record -------------------------
 
 from chitieu_lib.projection import kalman  # noqa: E402
-from chitieu_lib.projection.limit import (filter_starts, launch_posterior, limit_forecast,  # noqa: E402
-                                         start_posterior, start_weeks)
+from chitieu_lib.projection.limit import (_draw_logit, filter_starts, launch_posterior,  # noqa: E402
+                                         limit_forecast, start_posterior, start_weeks)
 from chitieu_lib.projection.oracle import oracle_forecast  # noqa: E402
 from chitieu_lib.projection.track_record import track_record, track_record_text  # noqa: E402
 from chitieu_lib.projection.worlds import campaign_effect, ramp, world_year  # noqa: E402
@@ -285,6 +285,8 @@ def test_limit_at_the_window_end_is_the_final_rate():
         final = c.assign(on=c["channel"] == "online").groupby("unit_code")["on"].mean()
         np.testing.assert_allclose(o.loc[final.index, "projected_rate"], final)
         np.testing.assert_allclose(o.loc[final.index, "projected_high"], final)
+    with pytest.raises(ValueError, match="outside the simulated window"):
+        limit_forecast(y, "2018-11-30")
 
 
 def _as_of_weeks(y, as_of):
@@ -343,6 +345,38 @@ def test_launch_posterior_without_evidence_is_the_generators_prior_by_hand():
     assert list(launches) == [*range(8, w0 + 1), -1]
     np.testing.assert_allclose(post, np.tile(expected, (len(post), 1)))
     np.testing.assert_allclose(lag_post, 1 / (y.params["max_lag"] + 1))
+
+
+def test_limit_draws_the_future_from_the_posterior_and_the_hazard_by_hand():
+    # a posterior made certain by hand: group 0 launched in week 10, the others not by w0 = 20, every lag
+    # 2 weeks; states known exactly, their level = the index of their start hypothesis (to see which one
+    # a draw used), lift 1; no steps. Then a unit of group 0 is at 4 + 1 (start 12, fully ramped) in
+    # every draw, and another unit's lift in week w0 + j is the hazard's chance of a start by then:
+    # Σ_l h(1−h)^(l−21) ramp(w0 + j − l − 2) over launches l from week 21
+    y = world_year("campaign", seed=1, n_units=6, volume_scale=0.3)
+    y.params = {**y.params, "rw_sd": 0.0, "jump_rate": 0.0}
+    w0, group = 20, y.parts["group"]
+    starts = start_weeks(w0)
+    n_h, n_groups = len(starts), int(group.max()) + 1
+    m = np.zeros((6, n_h, 3))
+    m[:, :, 0] = np.arange(n_h)
+    m[:, :, 2] = 1.0
+    fit = {"starts": starts, "m": m, "sqrt_P": np.zeros((6, n_h, 3, 3))}
+    launches = np.r_[np.arange(8, w0 + 1), -1]
+    post = np.zeros((n_groups, len(launches)))
+    post[:, -1] = 1.0
+    post[group[0]] = 0.0
+    post[group[0], list(launches).index(10)] = 1.0
+    lag_post = np.zeros((6, len(launches), y.params["max_lag"] + 1))
+    lag_post[:, :, 2] = 1.0
+    out = _draw_logit(y, fit, post, lag_post, launches, np.random.default_rng(0), w0, 4000)
+    assert (out[:, 0, :] == 4 + 1).all()
+    other = int(np.flatnonzero(group != group[0])[0])
+    h, j = y.params["hazard"], 10
+    expected = sum(h * (1 - h) ** (l - (w0 + 1)) * ramp(w0 + j - l - 2) for l in range(w0 + 1, 49))
+    assert (out[:, other, 0] == n_h - 1).all()                   # not started: the "not yet" state, no lift
+    lift = out[:, other, j] - (n_h - 1)
+    assert lift.mean() == pytest.approx(expected, abs=4 * lift.std() / np.sqrt(4000))
 
 
 def test_limit_finds_when_each_unit_rose():

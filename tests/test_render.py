@@ -145,13 +145,46 @@ def test_communes_of_a_failed_district_are_rendered_again_without_the_link(tmp_p
         return [JobResult(j, True, None, 2.0) for j in jobs]
 
     vn = [i for i, p in enumerate(planned) if p.level == "commune" and p.district_code == "571"]
-    assert len(vn) >= 10 and unlink_failed_districts(planned, results, run) == len(vn)
+    none_earlier = lambda failed, planned_codes: []  # noqa: E731
+    assert len(vn) >= 10 and unlink_failed_districts(planned, results, none_earlier, run) == len(vn)
     assert [j.name for j in ran] == [planned[i].job.name for i in vn]
     assert all(j.parameters["district_page"] is False for j in ran)
     assert all(results[i].seconds == 2.0 for i in vn)
     others = [i for i in range(len(planned)) if i not in vn]
     assert all(planned[i].job is before[i] and results[i].seconds == 1.0 for i in others)
-    assert unlink_failed_districts(planned, results, run) == 0     # nothing links to it any more
+    assert unlink_failed_districts(planned, results, none_earlier, run) == 0   # nothing links to it any more
+
+
+def test_render_unlinks_earlier_batches_communes_when_their_district_fails(test_store, tmp_path, monkeypatch):
+    """Found by a hostile review: `render --district 571`, then `render --unit 571` failing left the
+    first batch's commune pages, still in the index, linking to the page the failure removed."""
+    from chitieu_lib.engine import JobResult
+    from chitieu_lib.render import batch
+    calls = []
+
+    def fake_run_jobs(jobs, **kwargs):         # the engine's contract: a failed report leaves no HTML
+        calls.append(list(jobs))
+        out = []
+        for job in jobs:
+            ok = not (job.name == "huyen/571" and len(calls) > 1)
+            if ok:
+                job.out_html.write_text(f"<p>{job.name}</p>", encoding="utf-8")
+            else:
+                job.out_html.unlink(missing_ok=True)
+            out.append(JobResult(job, ok, None if ok else "RuntimeError: x", 0.1))
+        return out
+
+    monkeypatch.setattr(batch, "run_jobs", fake_run_jobs)
+    common = dict(as_of=AS_OF, processed_dir=test_store, out=tmp_path, progress=False, log=lambda *a: None)
+    batch.render(districts=["571"], **common)
+    communes = [j.name for j in calls[0] if j.name.startswith("xa/")]
+    assert len(communes) >= 10 and all(j.parameters["district_page"] for j in calls[0] if j.name in communes)
+    rows, _ = batch.render(codes=["571"], **common)
+    assert [j.name for j in calls[1]] == ["huyen/571"]
+    assert sorted(j.name for j in calls[2]) == sorted(communes)       # rendered again, in this batch
+    assert all(j.parameters["district_page"] is False for j in calls[2])
+    listed = {r["link"]: r["ok"] for r in rows}
+    assert listed["huyen/571.html"] is False and all(listed[f"{c}.html"] for c in communes)
 
 
 def test_an_earlier_page_is_linked_only_while_it_holds_for_the_batch(tmp_path):

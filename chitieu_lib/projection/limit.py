@@ -5,9 +5,9 @@ no forecaster sees those. This one knows only what the generator
 (:mod:`.worlds`) draws them *from* — the priors of a unit's level (around its
 target), slope and campaign lift, the random walk's and the jumps' sizes,
 the campaign hazard, which units campaign together, the lags — and, to be
-generous, each unit's volume and procedure offsets. It reads the rest from the
-unit's dossiers (and, for a campaign, from its campaign group's), exactly as
-the generator would have it:
+generous, each unit's volume (rates and current level) and procedure offsets.
+It reads the rest from the unit's dossiers (and, for a campaign, from its
+campaign group's), exactly as the generator would have it:
 
 * per unit, the state (r, b, c): r the logit level without the campaign, b
   the slope, c the campaign lift; week t's logit share is r_t + c·ramp(t − s)
@@ -19,12 +19,14 @@ the generator would have it:
 * the group's launch week from its prior (the hazard) and the likelihood of
   all its units, each unit's lag from its own (Bayes' rule, exact sums);
 * the rest of the window drawn from that posterior: launch, lag, state, then
-  future steps, jumps and launches from their priors, volumes and online
-  counts as the oracle draws them.
+  future steps, jumps and launches from their priors, volumes (from each
+  unit's true volume level at as-of, as the oracle) and online counts as the
+  oracle draws them; the point forecast is the draws' median.
 
-So a forecaster of the dossiers alone does no better on average (up to the
-Laplace and mixture approximations). Where this limit is far from the oracle,
-the gap between them is beyond any forecaster's reach.
+So no forecaster of the dossiers alone does better in expectation (up to the
+Laplace and mixture approximations); a table of a few simulated years
+measures that expectation with its own sampling error. Where this limit is
+far from the oracle, the gap between them is beyond any forecaster's reach.
 
 >>> from chitieu_lib.projection.worlds import world_year
 >>> y = world_year("campaign", seed=2, n_units=4, volume_scale=0.3)

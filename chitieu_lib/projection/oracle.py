@@ -8,7 +8,8 @@ come: future random-walk steps, jumps, volume wander and campaigns not yet
 started are drawn from their priors. It then simulates the rest of the window
 (Poisson volumes, binomial online counts, counted procedures only,
 :func:`forecast_from`, which :mod:`.limit` shares) and scores like the model:
-mean, 10–90% interval, share of draws meeting the target. It knows more than
+median (the MAE's best point), 10–90% interval, share of draws meeting the
+target. It knows more than
 any dossier tells; :mod:`.limit` is what the dossiers allow.
 
 >>> from chitieu_lib.projection.worlds import world_year
@@ -84,9 +85,16 @@ def _final_rates(y, rng, logit, w0, lam_w, on_so_far, tot_so_far):
 
 
 def forecast_from(y: WorldYear, as_of, n_draws: int, rng, logit_draws) -> pd.DataFrame:
-    """The rest of the window simulated from ``logit_draws(rng, d0, w0, draws)``; scored like the model."""
+    """The rest of the window simulated from ``logit_draws(rng, d0, w0, draws)``; scored like the model.
+
+    ``projected_rate`` is the median of the draws: the point with the least expected absolute
+    error (the MAE's best), as a limit should give; the model's is their mean.
+    """
     as_of = pd.Timestamp(as_of)
     d0 = int((as_of - y.days["date"].iloc[0]).days)
+    if not 0 <= d0 < len(y.days):
+        raise ValueError(f"as_of {as_of.date()} is outside the simulated window "
+                         f"({y.days['date'].iloc[0].date()} to {y.days['date'].iloc[-1].date()})")
     w0 = int(y.week_of_day[d0])
     mask = _counted_mask(y)
     on_so_far = (y.online[:, :d0 + 1] * mask[None, :d0 + 1]).sum(axis=(1, 2))
@@ -104,7 +112,7 @@ def forecast_from(y: WorldYear, as_of, n_draws: int, rng, logit_draws) -> pd.Dat
     target = y.units["target"].to_numpy(dtype=float)
     lo, hi = np.nanquantile(final, [0.1, 0.9], axis=0)
     return pd.DataFrame({"unit_code": y.units["unit_code"].astype(str).to_numpy(),
-                         "projected_rate": np.nanmean(final, axis=0), "projected_low": lo, "projected_high": hi,
+                         "projected_rate": np.nanmedian(final, axis=0), "projected_low": lo, "projected_high": hi,
                          "p_meet": np.nanmean(final >= target[None] - EPS, axis=0)})
 
 

@@ -17,7 +17,7 @@ from ..report.views import share_projections
 from ..store import default_processed_dir, open_store
 from ..windows import as_of_warnings
 from .index import earlier_pages, index_extra, index_rows, merge_earlier_rows, write_index
-from .plan import plan
+from .plan import FOLDERS, plan
 
 
 def check_decision(store, decision_file) -> None:
@@ -87,9 +87,9 @@ def render(*, level="all", codes=None, districts=None, as_of=None, processed_dir
     # What the index's figures are computed for: earlier reports in ``out`` count when it matches.
     batch = {"as_of": as_of, "since": since, "previous": str(previous.path) if previous else "",
              "store": store.fingerprint}
+    kept = earlier_pages(out, batch)
     planned = plan(store.units, decision=store.decision, level=level, codes=codes, as_of=as_of,
-                   processed_dir=processed, out=out, extra=extra, districts=districts,
-                   pages_kept=earlier_pages(out, batch))
+                   processed_dir=processed, out=out, extra=extra, districts=districts, pages_kept=kept)
     for p in planned:
         p.job.out_html.parent.mkdir(parents=True, exist_ok=True)
     clock = _lap(timings, "open store, plan", clock)
@@ -112,7 +112,17 @@ def render(*, level="all", codes=None, districts=None, as_of=None, processed_dir
     results = list(run_jobs([p.job for p in planned], **kwargs))
     timings["engine"] = engine_timings
     timings["jobs"] = [r.timings for r in results if not r.skipped]
-    relinked = unlink_failed_districts(planned, results, lambda jobs: run_jobs(
+
+    def earlier_communes(failed: set, planned_codes: set) -> list:
+        """Earlier batches' pages of communes of ``failed`` districts, planned without the link."""
+        units = store.units
+        of_failed = units.loc[(units["level"] == "commune") & units["parent_code"].isin(failed), "unit_code"]
+        again = [c for c in of_failed if c not in planned_codes and f"{FOLDERS['commune']}/{c}.html" in kept]
+        gone = {f"{FOLDERS['district']}/{d}.html" for d in failed}
+        return plan(store.units, decision=store.decision, codes=again, as_of=as_of, processed_dir=processed,
+                    out=out, extra=extra, pages_kept=kept - gone) if again else []
+
+    relinked = unlink_failed_districts(planned, results, earlier_communes, lambda jobs: run_jobs(
         jobs, **{**kwargs, "prepare": None, "timings": {}, "resume": False}))
     if relinked:
         log(f"chitieu render: {relinked} commune report(s) rendered again without the link to their "
@@ -145,22 +155,31 @@ def render(*, level="all", codes=None, districts=None, as_of=None, processed_dir
     return rows, index
 
 
-def unlink_failed_districts(planned: list, results: list, run) -> int:
-    """Render again, without the link, the communes whose page links to a district report that failed.
+def unlink_failed_districts(planned: list, results: list, earlier_communes, run) -> int:
+    """Render again, without the link, the commune pages that link to a district report that failed.
 
     A failed report leaves no HTML (:func:`chitieu_lib.engine.execute.run_job`), so such a link
-    would lead nowhere. ``planned`` and ``results`` are updated in place; ``run(jobs)`` runs jobs
-    (``run_jobs``). Returns how many were rendered again.
+    would lead nowhere: this batch's communes of that district (planned with ``district_page``),
+    and an earlier batch's that the index would keep (``earlier_communes(failed, planned_codes)``:
+    their plans, without the link; they join this batch). ``planned`` and ``results`` are updated
+    in place; ``run(jobs)`` runs jobs (``run_jobs``). Returns how many were rendered again.
     """
     failed = {p.unit_code for p, r in zip(planned, results) if p.level == "district" and not r.ok}
+    if not failed:
+        return 0
     again = [i for i, p in enumerate(planned) if p.level == "commune" and p.district_code in failed
              and p.job.parameters.get("district_page")]
     for i in again:
         job = planned[i].job
         planned[i] = replace(planned[i], job=replace(job, parameters={**job.parameters, "district_page": False}))
-    for i, result in zip(again, run([planned[i].job for i in again]) if again else []):
+    more = earlier_communes(failed, {p.unit_code for p in planned})
+    jobs = [planned[i].job for i in again] + [p.job for p in more]
+    redone = list(run(jobs)) if jobs else []
+    for i, result in zip(again, redone):
         results[i] = result
-    return len(again)
+    planned.extend(more)
+    results.extend(redone[len(again):])
+    return len(jobs)
 
 
 # --------------------------------------------------------------------------- timings
