@@ -215,8 +215,16 @@ def _week(m, P, kt, nt, off, q_noise, jump_now, jump_prob, q_jump):
         return _update(m, P, kt, nt, off, q_noise, has)
     Pj = P.copy()
     Pj[:, 0, 0] += q_jump
-    m0, P0, ll0 = _update(m, P, kt, nt, off, q_noise, has)
-    m1, P1, ll1 = _update(m, Pj, kt, nt, off, q_noise, has)
+    return collapse(_update(m, P, kt, nt, off, q_noise, has), _update(m, Pj, kt, nt, off, q_noise, has),
+                    jump_prob, has)
+
+
+def collapse(without, with_jump, jump_prob, has):
+    """GPB1: the two branches' (m, P, log-likelihood), weighted by prior × likelihood, as one Gaussian.
+
+    Returns m, P (moments of the mixture) and the week's log-likelihood (0 where ``has`` is False).
+    """
+    (m0, P0, ll0), (m1, P1, ll1) = without, with_jump
     with np.errstate(divide="ignore"):
         a0, a1 = np.log1p(-jump_prob) + ll0, np.log(jump_prob) + ll1
     top = np.maximum(a0, a1)

@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .kalman import _week_mode   # the same Laplace step as the model's filter
+from .kalman import _week_mode, collapse   # the same Laplace step and jump mixture as the model's filter
 from .oracle import N_DRAWS, forecast_from, future_steps, stream
 from .worlds import CAMPAIGN_WEEKS, LEVEL_PRIOR, WorldYear, draw_launches, level_prior_mean, ramp
 
@@ -106,16 +106,7 @@ def _week(m, P, h, kt, nt, off, jump_prob, q_jump):
         return _update(m, P, h, kt, nt, off, has)
     Pj = P.copy()
     Pj[:, 0, 0] += q_jump
-    m0, P0, ll0 = _update(m, P, h, kt, nt, off, has)
-    m1, P1, ll1 = _update(m, Pj, h, kt, nt, off, has)
-    a0, a1 = np.log1p(-jump_prob) + ll0, np.log(jump_prob) + ll1
-    tot = np.logaddexp(a0, a1)
-    w1 = np.where(has, np.exp(a1 - tot), jump_prob)
-    mm = (1 - w1)[:, None] * m0 + w1[:, None] * m1
-    d0, d1 = m0 - mm, m1 - mm
-    PP = ((1 - w1)[:, None, None] * (P0 + d0[:, :, None] * d0[:, None, :])
-          + w1[:, None, None] * (P1 + d1[:, :, None] * d1[:, None, :]))
-    return mm, PP, np.where(has, tot, 0.0)
+    return collapse(_update(m, P, h, kt, nt, off, has), _update(m, Pj, h, kt, nt, off, has), jump_prob, has)
 
 
 def filter_starts(y: WorldYear, d0: int, w0: int) -> dict:
