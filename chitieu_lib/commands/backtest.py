@@ -22,8 +22,9 @@ MAE, Brier and 80% coverage of the model, both naive rules and the oracle, the m
 the best naive rule and the share of the gap to the oracle it closes; then whether issue 13's goal
 is met per world; then, per world, the limit of what the dossiers allow (projection/limit.py: a
 Bayes forecaster that knows the generator's settings but reads each unit's state from its
-dossiers) and the share of the gap to it the model closes. --track-record writes the model's error by level and as-of date (the reports'
-"how good has the projection been" line, chitieu_lib/projection/track_record.py).
+dossiers) and the share of the gap to it the model closes. --track-record writes the model's
+error by level and as-of date (the reports' "how good has the projection been" line,
+chitieu_lib/projection/track_record.py).
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ started are drawn from their priors. It then simulates the rest of the window
 (Poisson volumes, binomial online counts, counted procedures only,
 :func:`forecast_from`, which :mod:`.limit` shares) and scores like the model:
 median (the MAE's best point), 10–90% interval, share of draws meeting the
-target. It knows more than
-any dossier tells; :mod:`.limit` is what the dossiers allow.
+target. It knows more than any dossier tells; :mod:`.limit` is what the
+dossiers allow.
 
 >>> from chitieu_lib.projection.worlds import world_year
 >>> y = world_year("campaign", seed=2, n_units=4, volume_scale=0.3)
