@@ -242,69 +242,41 @@ def _levels(groups: pd.DataFrame) -> list[np.ndarray]:
     return [level == lv for lv in pd.unique(level)]
 
 
-def choose_hyper(k, n, off, groups, has) -> tuple[dict, dict]:
-    """Per-unit q_level, q_noise, q_slope, jump_prob, q_jump: best likelihood pooled over a group of units.
+def choose_hyper(k, n, off, groups, has) -> dict:
+    """Per-unit q_level, q_noise, q_slope, jump_prob, q_jump: best likelihood pooled over the unit's level.
 
     First the Gaussian grid (q_ℓ, q_ε, q_b); then, at the best q_ε and q_b, each
     jump option of ``GRID_JUMP`` with every q_ℓ (a mixture of rare jumps and
     small steps may explain the weeks better than one middling step).
-    Returns two choices: pooled over the unit's level, and (with a ``district``
-    column) over its district's units of levels below the province's
-    (:func:`hyper_pools`); without one, the level's twice.
     """
     n_units = len(groups)
     ones = np.ones(n_units)
-    base = [(ql, qn, qb, 0.0, 0.0) for ql, qn, qb in itertools.product(GRID_LEVEL, GRID_NOISE, GRID_SLOPE)]
-    done: dict = {}
+    grid = [(ql, qn, qb, 0.0, 0.0) for ql, qn, qb in itertools.product(GRID_LEVEL, GRID_NOISE, GRID_SLOPE)]
 
     def run(points):
-        for ql, qn, qb, pj, qj in points:
-            if (ql, qn, qb, pj, qj) not in done:
-                done[(ql, qn, qb, pj, qj)] = kalman_filter(
-                    k, n, off, q_level=ql * ones, q_noise=qn * ones, q_slope=qb * ones, slope_mean=0 * ones,
-                    slope_var=SLOPE0_SD ** 2 * ones, jump_prob=pj * ones, q_jump=qj * ones)["loglik"]
-        return np.array([done[p] for p in points])
+        return np.array([kalman_filter(k, n, off, q_level=ql * ones, q_noise=qn * ones, q_slope=qb * ones,
+                                       slope_mean=0 * ones, slope_var=SLOPE0_SD ** 2 * ones,
+                                       jump_prob=pj * ones, q_jump=qj * ones)["loglik"]
+                         for ql, qn, qb, pj, qj in points])
 
-    ll0 = run(base)
+    ll = run(grid)
     keys = ("q_level", "q_noise", "q_slope", "jump_prob", "q_jump")
-
-    def choose(pools):
-        # second stage: jump options at each pool's best (q_ε, q_b)
-        # (jumps take over part of the steps: only q_ℓ up to the Gaussian best)
-        best0 = [base[int(np.argmax(ll0[:, pool].sum(axis=1)))] for _, pool in pools if pool.any()]
-        extra = sorted({(ql, b[1], b[2], pj, qj) for b in best0 for ql in GRID_LEVEL if ql <= b[0]
-                        for pj, qj in GRID_JUMP})
-        grid, ll = (base + extra, np.concatenate([ll0, run(extra)])) if extra else (base, ll0)
-        out = {key: np.empty(n_units) for key in keys}
-        for members, pool in pools:
-            best = grid[int(np.argmax(ll[:, pool].sum(axis=1)))] if pool.any() else grid[len(GRID_LEVEL) // 2]
-            for key, v in zip(keys, best):
-                out[key][members] = v
-        return out
-
-    by_level = hyper_pools(groups, has, by_district=False)
-    level_choice = choose(by_level)
-    if "district" not in groups:
-        return level_choice, level_choice
-    return level_choice, choose(hyper_pools(groups, has, by_district=True))
-
-
-def hyper_pools(groups: pd.DataFrame, has, by_district: bool) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(members, pool) pairs for :func:`choose_hyper`: each level's units (all units if fewer than
-    MIN_GROUP have dossiers); ``by_district``: a district's UBND and communes together instead
-    (their level's pool if fewer than MIN_GROUP of them have dossiers), departments by level."""
+    out = {key: np.empty(n_units) for key in keys}
     pools = []
     for members in _levels(groups):
         pool = members & has if (members & has).sum() >= MIN_GROUP else has
         pools.append((members, pool))
-    if not by_district:
-        return pools
-    level, district = groups["level"].to_numpy(), groups["district"].to_numpy()
-    out = [(members, pool) for members, pool in pools if (level[members] == "department").all()]
-    for d in np.unique(district[level != "department"]):
-        members = (district == d) & (level != "department")
-        fallback = next(pool for m, pool in pools if (m & members).any())
-        out.append((members, members & has if (members & has).sum() >= MIN_GROUP else fallback))
+    # second stage: jump options at each level's best (q_ε, q_b)
+    # (jumps take over part of the steps: only q_ℓ up to the Gaussian best)
+    best0 = [grid[int(np.argmax(ll[:, pool].sum(axis=1)))] for _, pool in pools if pool.any()]
+    extra = sorted({(ql, b[1], b[2], pj, qj) for b in best0 for ql in GRID_LEVEL if ql <= b[0]
+                    for pj, qj in GRID_JUMP})
+    if extra:
+        grid, ll = grid + extra, np.concatenate([ll, run(extra)])
+    for members, pool in pools:
+        best = grid[int(np.argmax(ll[:, pool].sum(axis=1)))] if pool.any() else grid[len(GRID_LEVEL) // 2]
+        for key, v in zip(keys, best):
+            out[key][members] = v
     return out
 
 
@@ -367,10 +339,7 @@ def fit_state_space(k, n, groups: pd.DataFrame) -> dict:
     has = n.sum(axis=(1, 2)) > 0
     ref = int(np.argmax(n.sum(axis=(0, 2))))
     off, off_var = procedure_offsets(k, n, ref)
-    # the past by the district, the future by the level: each district's units read their weeks with
-    # the settings their own dossiers support (a calm district calm, one that campaigned with jumps),
-    # and the simulation draws their future with their level's (a calm district may campaign yet)
-    future_hyper, hyper = choose_hyper(k, n, off, groups, has)
+    hyper = choose_hyper(k, n, off, groups, has)
     ones = np.ones(n_units)
     first = kalman_filter(k, n, off, **hyper, slope_mean=0 * ones, slope_var=SLOPE_FIRST_SD ** 2 * ones)
     # the first pass's slopes are shrunk towards 0 by its prior: undo that before pooling (the data's
@@ -386,7 +355,7 @@ def fit_state_space(k, n, groups: pd.DataFrame) -> dict:
     fit = second_pass(k, n, off, hyper, first, groups, has, s_mean, s_var)
     if "district" in groups:
         fit = shared_pass(k, n, off, hyper, fit, groups["district"].to_numpy(), has)
-    return {"m": fit["m"], "P": fit["P"], "off": off, "off_var": off_var, **future_hyper,
+    return {"m": fit["m"], "P": fit["P"], "off": off, "off_var": off_var, **hyper,
             "loading": fit.get("loading", (0.0, 0.0))}
 
 
