@@ -230,8 +230,8 @@ def test_synthetic_dynamics():
 
 from chitieu_lib.projection import kalman  # noqa: E402
 from chitieu_lib.projection.limit import (_draw_logit, filter_starts, launch_posterior,  # noqa: E402
-                                         limit_forecast, start_posterior, start_weeks)
-from chitieu_lib.projection.oracle import oracle_forecast  # noqa: E402
+                                         limit_forecast, start_posterior, start_weeks, weekly_counts)
+from chitieu_lib.projection.oracle import as_of_weeks, oracle_forecast  # noqa: E402
 from chitieu_lib.projection.track_record import track_record, track_record_text  # noqa: E402
 from chitieu_lib.projection.worlds import campaign_effect, ramp, world_year  # noqa: E402
 
@@ -289,20 +289,13 @@ def test_limit_at_the_window_end_is_the_final_rate():
         limit_forecast(y, "2018-11-30")
 
 
-def _as_of_weeks(y, as_of):
-    d0 = (pd.Timestamp(as_of) - y.days["date"].iloc[0]).days
-    return d0, int(y.week_of_day[d0])
-
-
 def test_limit_filter_is_the_models_filter_given_the_settings():
     # without campaigns the limit's filter (level, slope, lift: its own code) must give what the model's
     # filter (kalman.py) gives when handed the generator's settings as its priors and hyperparameters
     y = world_year("drift_jumps", seed=5, n_units=30, volume_scale=1.0)
-    d0, w0 = _as_of_weeks(y, "2019-06-30")
+    d0, w0 = as_of_weeks(y, "2019-06-30")
     fit = filter_starts(y, d0, w0)
-    starts = np.arange(0, d0 + 1, 7)
-    k = np.add.reduceat(y.online[:, :d0 + 1], starts, axis=1).transpose(0, 2, 1).astype(float)
-    n = np.add.reduceat(y.counts[:, :d0 + 1], starts, axis=1).transpose(0, 2, 1).astype(float)
+    k, n = weekly_counts(y, d0)
     p, one = y.params, np.ones(30)
     t = y.units["target"].to_numpy()
     ref = kalman.kalman_filter(
@@ -321,7 +314,7 @@ def test_limit_filter_reads_the_generators_level_with_honest_variance():
     # the limit's state against the generator's own truth (level now, slope) on 60 units: its errors
     # divided by its posterior sd must look like N(0, 1), and a busy unit's level must be close
     y = world_year("drift_jumps", seed=5, n_units=60, volume_scale=1.0)
-    d0, w0 = _as_of_weeks(y, "2019-06-30")
+    d0, w0 = as_of_weeks(y, "2019-06-30")
     fit = filter_starts(y, d0, w0)
     m, P = fit["m"][:, 0], fit["P"][:, 0]
     z_level = (m[:, 0] - y.logit[:, w0]) / np.sqrt(P[:, 0, 0])
@@ -384,7 +377,7 @@ def test_limit_finds_when_each_unit_rose():
     # least three weeks before must have its posterior start within a week of the generator's, mostly;
     # a unit of a group that never launched must be read as "not yet"
     y = world_year("campaign", seed=3, volume_scale=4.0)
-    d0, w0 = _as_of_weeks(y, "2019-09-30")
+    d0, w0 = as_of_weeks(y, "2019-09-30")
     post = start_posterior(y, filter_starts(y, d0, w0), w0)
     np.testing.assert_allclose(post.sum(axis=1), 1)
     launch = y.parts["launch"][y.parts["group"]]

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .kalman import _week_mode, collapse   # the same Laplace step and jump mixture as the model's filter
-from .oracle import N_DRAWS, forecast_from, future_steps, stream
+from .oracle import N_DRAWS, as_of_weeks, forecast_from, future_steps, stream
 from .worlds import CAMPAIGN_WEEKS, LEVEL_PRIOR, WorldYear, draw_launches, level_prior_mean, ramp
 
 NOT_YET = -1                      # start-week hypothesis: the unit's campaign has not started by as-of
@@ -67,6 +67,12 @@ def _hypothesis(start, w0: int, n_h: int):
     """Index into :func:`start_weeks` (w0) of a start week (NOT_YET, or later than w0: the last)."""
     start = np.asarray(start)
     return np.where((start >= CAMPAIGN_WEEKS[0]) & (start <= w0), start - CAMPAIGN_WEEKS[0], n_h - 1)
+
+
+def _launch_lag_hypothesis(launches: np.ndarray, max_lag: int, w0: int, n_h: int) -> np.ndarray:
+    """launches × lags: the start hypothesis of a launch and a lag (NOT_YET once past w0)."""
+    lags = np.arange(max_lag + 1)
+    return _hypothesis(np.where(launches[:, None] >= 0, launches[:, None] + lags[None, :], NOT_YET), w0, n_h)
 
 
 def _prior_state(y: WorldYear, rows: int, unit: np.ndarray):
@@ -154,12 +160,9 @@ def launch_posterior(y: WorldYear, fit: dict, w0: int) -> tuple[np.ndarray, np.n
     starts, ll = fit["starts"], fit["loglik"]
     weeks = starts[starts >= 0]
     launches = np.r_[weeks, NOT_YET]
-    lags = np.arange(p["max_lag"] + 1)
-    # the start hypothesis of launch l and lag g (NOT_YET once past w0)
-    idx = _hypothesis(np.where(launches[:, None] >= 0, launches[:, None] + lags[None, :], NOT_YET), w0,
-                      len(starts))
+    idx = _launch_lag_hypothesis(launches, p["max_lag"], w0, len(starts))
     unit_ll = ll[:, idx]                                       # units × L × lags
-    lag_ll = np.logaddexp.reduce(unit_ll, axis=2) - np.log(len(lags))
+    lag_ll = np.logaddexp.reduce(unit_ll, axis=2) - np.log(idx.shape[1])
     lag_post = np.exp(unit_ll - np.logaddexp.reduce(unit_ll, axis=2, keepdims=True))
     # the generator's launch: week 8 + a geometric wait (the hazard), none if that passes week 48
     h = p["hazard"]
@@ -184,14 +187,11 @@ def start_posterior(y: WorldYear, fit: dict, w0: int) -> np.ndarray:
     """
     launches, post, lag_post = launch_posterior(y, fit, w0)
     n_h = len(fit["starts"])
-    lags = np.arange(lag_post.shape[2])
-    hyp = _hypothesis(np.where(launches[:, None] >= 0, launches[:, None] + lags[None, :], NOT_YET), w0, n_h)
+    hyp = _launch_lag_hypothesis(launches, lag_post.shape[2] - 1, w0, n_h)
     weight = post[y.parts["group"]][:, :, None] * lag_post                # units × L × lags
-    out = np.zeros((len(y.units), n_h))
-    for li in range(len(launches)):
-        for gi in lags:
-            out[:, hyp[li, gi]] += weight[:, li, gi]
-    return out
+    out = np.zeros((n_h, len(y.units)))
+    np.add.at(out, hyp.ravel(), weight.reshape(len(y.units), -1).T)
+    return out.T
 
 
 def _pick(rng, probs: np.ndarray, size) -> np.ndarray:
@@ -229,14 +229,8 @@ def _draw_logit(y: WorldYear, fit: dict, post, lag_post, launches, rng, w0: int,
 
 def limit_forecast(y: WorldYear, as_of, *, n_draws: int = N_DRAWS, seed: int = 0) -> pd.DataFrame:
     """unit_code, projected_rate, projected_low, projected_high, p_meet: what the dossiers allow at as_of."""
-    cache = {}
-
-    def draws(rng, d0, w0, m):
-        if "fit" not in cache:
-            fit = filter_starts(y, d0, w0)
-            cache["fit"] = fit
-            cache["post"] = launch_posterior(y, fit, w0) if y.params["hazard"] > 0 else (None, None, None)
-        launches, post, lag_post = cache["post"]
-        return _draw_logit(y, cache["fit"], post, lag_post, launches, rng, w0, m)
-
-    return forecast_from(y, as_of, n_draws, stream(seed, 8, as_of), draws)
+    d0, w0 = as_of_weeks(y, as_of)
+    fit = filter_starts(y, d0, w0)
+    launches, post, lag_post = launch_posterior(y, fit, w0) if y.params["hazard"] > 0 else (None, None, None)
+    return forecast_from(y, d0, w0, n_draws, stream(seed, 8, as_of),
+                         lambda rng, m: _draw_logit(y, fit, post, lag_post, launches, rng, w0, m))

@@ -84,18 +84,23 @@ def _final_rates(y, rng, logit, w0, lam_w, on_so_far, tot_so_far):
         return (on_so_far[None] + k_fut.sum(axis=(2, 3))) / (tot_so_far[None] + n_fut.sum(axis=(2, 3)))
 
 
-def forecast_from(y: WorldYear, as_of, n_draws: int, rng, logit_draws) -> pd.DataFrame:
-    """The rest of the window simulated from ``logit_draws(rng, d0, w0, draws)``; scored like the model.
-
-    ``projected_rate`` is the median of the draws: the point with the least expected absolute
-    error (the MAE's best), as a limit should give; the model's is their mean.
-    """
+def as_of_weeks(y: WorldYear, as_of) -> tuple[int, int]:
+    """(day, week) of ``as_of`` in the simulated year; refused outside it."""
     as_of = pd.Timestamp(as_of)
     d0 = int((as_of - y.days["date"].iloc[0]).days)
     if not 0 <= d0 < len(y.days):
         raise ValueError(f"as_of {as_of.date()} is outside the simulated window "
                          f"({y.days['date'].iloc[0].date()} to {y.days['date'].iloc[-1].date()})")
-    w0 = int(y.week_of_day[d0])
+    return d0, int(y.week_of_day[d0])
+
+
+def forecast_from(y: WorldYear, d0: int, w0: int, n_draws: int, rng, logit_draws) -> pd.DataFrame:
+    """The rest of the window after day d0 (week w0) simulated from ``logit_draws(rng, draws)``
+    (draws × units × the weeks from w0); scored like the model.
+
+    ``projected_rate`` is the median of the draws: the point with the least expected absolute
+    error (the MAE's best), as a limit should give; the model's is their mean.
+    """
     mask = _counted_mask(y)
     on_so_far = (y.online[:, :d0 + 1] * mask[None, :d0 + 1]).sum(axis=(1, 2))
     tot_so_far = (y.counts[:, :d0 + 1] * mask[None, :d0 + 1]).sum(axis=(1, 2))
@@ -107,7 +112,7 @@ def forecast_from(y: WorldYear, as_of, n_draws: int, rng, logit_draws) -> pd.Dat
     np.add.at(lam_w, (slice(None), wk), lam)
     lam_w = lam_w[:, w0:]                                            # weeks touched by the future
     # in chunks of draws: units × weeks × procedures × draws would not fit in memory at once
-    final = np.concatenate([_final_rates(y, rng, logit_draws(rng, d0, w0, m), w0, lam_w, on_so_far, tot_so_far)
+    final = np.concatenate([_final_rates(y, rng, logit_draws(rng, m), w0, lam_w, on_so_far, tot_so_far)
                             for m in np.diff(np.r_[0:n_draws:CHUNK, n_draws])])
     target = y.units["target"].to_numpy(dtype=float)
     lo, hi = np.nanquantile(final, [0.1, 0.9], axis=0)
@@ -123,5 +128,5 @@ def stream(seed: int, which: int, as_of) -> np.random.Generator:
 
 def oracle_forecast(y: WorldYear, as_of, *, n_draws: int = N_DRAWS, seed: int = 0) -> pd.DataFrame:
     """unit_code, projected_rate, projected_low, projected_high, p_meet: the oracle's answer at as_of."""
-    return forecast_from(y, as_of, n_draws, stream(seed, 7, as_of),
-                         lambda rng, d0, w0, m: _oracle_logit(y, rng, w0, m))
+    d0, w0 = as_of_weeks(y, as_of)
+    return forecast_from(y, d0, w0, n_draws, stream(seed, 7, as_of), lambda rng, m: _oracle_logit(y, rng, w0, m))

@@ -119,10 +119,15 @@ def draw_launches(rng, n_groups, hazard, first_week, size=None):
     return np.where(lo + wait <= hi, lo + wait, -1)
 
 
+def target_logit(units: pd.DataFrame) -> np.ndarray:
+    """Per unit: the logit of its target."""
+    t = units["target"].to_numpy(dtype=float)
+    return np.log(t / (1 - t))
+
+
 def level_prior_mean(units: pd.DataFrame) -> np.ndarray:
     """Per unit: the mean of its level's prior, logit(target) + LEVEL_PRIOR's mean."""
-    t = units["target"].to_numpy(dtype=float)
-    return np.log(t / (1 - t)) + LEVEL_PRIOR[0]
+    return target_logit(units) + LEVEL_PRIOR[0]
 
 
 def _volume_rates(rng, units, days, cat, p, volume_scale):
@@ -153,7 +158,7 @@ def _offsets(rng, n_units, cat, p):
 
 def _latent(rng, units, n_weeks, p):
     n = len(units)
-    a = np.log(units["target"] / (1 - units["target"])).to_numpy() + rng.normal(*LEVEL_PRIOR, n)
+    a = target_logit(units) + rng.normal(*LEVEL_PRIOR, n)
     slope = rng.normal(p["slope_mean"], p["slope_sd"], n)
     rw = np.cumsum(rng.normal(0, p["rw_sd"], (n, n_weeks)), axis=1)
     jumps = np.cumsum((rng.random((n, n_weeks)) < p["jump_rate"]) * rng.normal(0, max(p["jump_sd"], 1e-12),

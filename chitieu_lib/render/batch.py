@@ -17,7 +17,7 @@ from ..report.views import share_projections
 from ..store import default_processed_dir, open_store
 from ..windows import as_of_warnings
 from .index import earlier_pages, index_extra, index_rows, merge_earlier_rows, write_index
-from .plan import FOLDERS, plan
+from .plan import page_link, plan
 
 
 def check_decision(store, decision_file) -> None:
@@ -117,8 +117,8 @@ def render(*, level="all", codes=None, districts=None, as_of=None, processed_dir
         """Earlier batches' pages of communes of ``failed`` districts, planned without the link."""
         units = store.units
         of_failed = units.loc[(units["level"] == "commune") & units["parent_code"].isin(failed), "unit_code"]
-        again = [c for c in of_failed if c not in planned_codes and f"{FOLDERS['commune']}/{c}.html" in kept]
-        gone = {f"{FOLDERS['district']}/{d}.html" for d in failed}
+        again = [c for c in of_failed if c not in planned_codes and page_link("commune", c) in kept]
+        gone = {page_link("district", d) for d in failed}
         return plan(store.units, decision=store.decision, codes=again, as_of=as_of, processed_dir=processed,
                     out=out, extra=extra, pages_kept=kept - gone) if again else []
 
@@ -130,13 +130,13 @@ def render(*, level="all", codes=None, districts=None, as_of=None, processed_dir
     clock = time.perf_counter()
     # Each report's tables were written by the engine with its notebook and HTML (report_tables).
     # The index's figures come from the same functions as the reports.
-    summary = extra = None
+    summary = columns = None
     codes_in_view = [p.unit_code for p in planned if p.unit_code]
     if codes_in_view:
         view = report.build_view(store, codes_in_view, as_of)
         summary = view.summary()
-        extra = index_extra(store, view, since, previous)
-    rows = index_rows(planned, results, summary, out, extra)
+        columns = index_extra(store, view, since, previous)
+    rows = index_rows(planned, results, summary, out, columns)
     if pdf:
         print_pdfs([(p.job.out_html, p.unit_name) for p, r in zip(planned, results) if r.ok], as_of, log=log)
     done = sum(r["ok"] for r in rows), len(rows)          # this run's reports

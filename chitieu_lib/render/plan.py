@@ -48,6 +48,11 @@ NOTEBOOK_OF = {"department": "unit_report.ipynb", "district": "district_report.i
 PROVINCE_NAME = "tong-quan"
 
 
+def page_link(level: str, code: str) -> str:
+    """A report's page under the output folder, as the index links it (``huyen/571.html``)."""
+    return f"{FOLDERS[level]}/{code}.html"
+
+
 @dataclass(frozen=True)
 class Planned:
     """A job with what the index needs to know about it."""
@@ -157,7 +162,7 @@ def plan(units: pd.DataFrame, *, decision, level="all", codes=None, as_of: str, 
         params = {key: str(u.unit_code), "as_of": as_of, "processed_dir": processed_dir, **extra}
         if lvl == "commune":  # its page links to its district's page only where there is one
             params["district_page"] = (str(u.parent_code) in districts_in_batch
-                                       or f"{FOLDERS['district']}/{u.parent_code}.html" in pages_kept)
+                                       or page_link("district", u.parent_code) in pages_kept)
         name = f"{FOLDERS[lvl]}/{u.unit_code}"
         district = str(u.unit_code) if lvl == "district" else (str(u.parent_code) if lvl == "commune" else "")
         planned.append(Planned(_job(name, notebooks_dir / NOTEBOOK_OF[lvl], params, out / name),
